@@ -1,0 +1,1 @@
+"""The transaction API: `POST /transactions` and `GET /transactions/{id}` behind API Gateway."""

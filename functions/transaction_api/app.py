@@ -1,0 +1,175 @@
+"""Lambda entry point of the transaction API (`transaction_api.app.handler`).
+
+Wiring only: HTTP concerns and Powertools here, rules in `fraudlib` and `transaction_api.service`,
+DynamoDB behind `transaction_api.repository`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from fraudlib.fingerprint import request_fingerprint
+from fraudlib.json_body import MalformedJsonError, parse_json
+from fraudlib.transaction_record import RecordPolicy, public_view
+from fraudlib.transaction_request import TransactionRequest
+from fraudlib.validation_context import ValidationLimits
+from fraudlib.validation_errors import FieldError, field_errors
+from pydantic import ValidationError
+
+from transaction_api import dependencies
+from transaction_api.errors import RequestInProgressError, TransactionConflictError
+from transaction_api.request_checks import (
+    UndecodableBodyError,
+    body_bytes,
+    is_json_content_type,
+    is_valid_transaction_id,
+)
+from transaction_api.responses import error_response, json_response
+from transaction_api.service import CreationGuard, TransactionService
+from transaction_api.settings import get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayRestResolver()
+
+RETRY_AFTER_SECONDS = "1"
+
+
+def _request_id() -> str:
+    # Read defensively: this also runs in the error handler, which must not fail on an odd event.
+    context = app.current_event.get("requestContext") or {}
+    return str(context.get("requestId", ""))
+
+
+def _guard() -> CreationGuard:
+    guard = dependencies.idempotency_guard()
+    guard.register_lambda_context(app.lambda_context)
+    return guard
+
+
+def _service() -> TransactionService:
+    settings = get_settings()
+    policy = RecordPolicy(day_shards=settings.day_shards, ttl_days=settings.ttl_days)
+    return TransactionService(dependencies.transaction_repository(), _guard, policy)
+
+
+def _count(metric: str) -> None:
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+
+
+def _rejected(status_code: int, error: str, message: str, fields: list[FieldError] | None = None) -> Response:
+    """A 4xx for a request that never reached storage."""
+    metric = "ValidationFailures" if error == "validation_failed" else "RejectedRequests"
+    _count(metric)
+    logger.info(
+        "request rejected",
+        extra={"status": status_code, "error": error, "fields": [f.as_dict() for f in fields or []]},
+    )
+    return error_response(status_code, error, message, _request_id(), fields)
+
+
+@app.post("/transactions")
+@tracer.capture_method(capture_response=False)
+def create_transaction() -> Response:
+    """Validate and store a transaction: 201 new, 200 replay, 4xx with nothing written."""
+    event = app.current_event
+    settings = get_settings()
+    if not is_json_content_type(event.get_header_value("content-type", case_sensitive=False)):
+        return _rejected(415, "unsupported_media_type", "Content-Type must be application/json")
+    try:
+        raw = body_bytes(event.body, event.is_base64_encoded or False)
+    except UndecodableBodyError:
+        return _rejected(400, "malformed_body", "The request body could not be decoded")
+    if len(raw) > settings.max_body_bytes:
+        limit = settings.max_body_bytes
+        return _rejected(413, "payload_too_large", f"The body must not exceed {limit} bytes")
+    try:
+        document = parse_json(raw)
+    except MalformedJsonError:
+        return _rejected(400, "malformed_json", "The request body is not valid JSON")
+
+    limits = ValidationLimits(max_amount=settings.max_amount)
+    try:
+        request = TransactionRequest.model_validate(document, context=limits.as_context())
+    except ValidationError as exc:
+        return _rejected(400, "validation_failed", "The request has invalid fields", field_errors(exc))
+
+    try:
+        result = _service().create(request, request_fingerprint(request))
+    except TransactionConflictError:
+        _count("Conflicts")
+        logger.info("transaction id conflict", extra={"transaction_id": request.transaction_id})
+        return error_response(
+            409, "conflict", "This transaction_id was already used with a different body", _request_id()
+        )
+    except RequestInProgressError:
+        _count("Conflicts")
+        return error_response(
+            409,
+            "request_in_progress",
+            "A request with this transaction_id is being processed; retry shortly",
+            _request_id(),
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+
+    record = public_view(result.item)
+    transaction_id = record["transaction_id"]
+    logger.append_keys(transaction_id=transaction_id)
+    if not result.created:
+        _count("IdempotentReplays")
+        logger.info("idempotent replay")
+        return json_response(200, record, _request_id())
+    _count("TransactionsAccepted")
+    logger.info("transaction accepted")
+    # Relative to the stage: API Gateway serves the API under /<stage>, which the client already knows.
+    return json_response(201, record, _request_id(), headers={"Location": f"/transactions/{transaction_id}"})
+
+
+@app.get("/transactions/<transaction_id>")
+@tracer.capture_method(capture_response=False)
+def get_transaction(transaction_id: str) -> Response:
+    """The stored transaction with its score once analysed: 200, 400 for an impossible id, else 404."""
+    if not is_valid_transaction_id(transaction_id):
+        return _rejected(
+            400,
+            "validation_failed",
+            "The transaction id is not valid",
+            [FieldError("transaction_id", "must be 1-64 characters from A-Z, a-z, 0-9, '_' and '-'")],
+        )
+    item = _service().get(transaction_id)
+    if item is None:
+        return error_response(404, "not_found", "No transaction with this id", _request_id())
+    return json_response(200, public_view(item), _request_id())
+
+
+@app.not_found
+def route_not_found(exc: NotFoundError) -> Response:
+    """Unknown path or method: still a JSON body with the request id."""
+    del exc
+    return error_response(404, "not_found", "No such resource", _request_id())
+
+
+@app.exception_handler(Exception)
+def unexpected_error(exc: Exception) -> Response:
+    """Anything unplanned: the full story goes to the log, the client gets a generic 500."""
+    del exc
+    logger.exception("unhandled error")
+    _count("InternalErrors")
+    return error_response(500, "internal_error", "An internal error occurred", _request_id())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway REST proxy integration handler."""
+    return app.resolve(event, context)
