@@ -83,7 +83,7 @@ def create_transaction() -> Response:
     """Validate and store a transaction: 201 new, 200 replay, 4xx with nothing written."""
     event = app.current_event
     settings = get_settings()
-    if not is_json_content_type(event.get_header_value("content-type", case_sensitive=False)):
+    if not is_json_content_type(event.headers.get("content-type")):
         return _rejected(415, "unsupported_media_type", "Content-Type must be application/json")
     try:
         raw = body_bytes(event.body, event.is_base64_encoded or False)

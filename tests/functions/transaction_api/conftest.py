@@ -1,0 +1,154 @@
+"""Fixtures for the transaction API handler: moto tables, API Gateway events, an invoke helper."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+EVENTS = Path(__file__).parent / "events"
+TABLE = "transactions-test"
+IDEMPOTENCY_TABLE = "idempotency-test"
+MAX_AMOUNT = "10000.00"
+MAX_BODY_BYTES = 2048
+
+Invoke = Callable[..., dict[str, Any]]
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A fresh copy of an API Gateway proxy event from events/."""
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def _create_tables(client: Any) -> None:
+    client.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "transaction_id", "AttributeType": "S"},
+            {"AttributeName": "timestamp", "AttributeType": "N"},
+            {"AttributeName": "customer_id", "AttributeType": "S"},
+            {"AttributeName": "day_shard", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "transaction_id", "KeyType": "HASH"},
+            {"AttributeName": "timestamp", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "customer-index",
+                "KeySchema": [
+                    {"AttributeName": "customer_id", "KeyType": "HASH"},
+                    {"AttributeName": "timestamp", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+            {
+                "IndexName": "day-index",
+                "KeySchema": [
+                    {"AttributeName": "day_shard", "KeyType": "HASH"},
+                    {"AttributeName": "timestamp", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+        ],
+    )
+    client.create_table(
+        TableName=IDEMPOTENCY_TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+
+
+@pytest.fixture
+def api_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment the infrastructure sets for the function."""
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "transaction-api")
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.setenv("TABLE_NAME", TABLE)
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", IDEMPOTENCY_TABLE)
+    monkeypatch.setenv("MAX_AMOUNT", MAX_AMOUNT)
+    monkeypatch.setenv("MAX_BODY_BYTES", str(MAX_BODY_BYTES))
+    monkeypatch.setenv("DAY_SHARDS", "4")
+    monkeypatch.setenv("TRANSACTION_TTL_DAYS", "30")
+
+
+@pytest.fixture
+def dynamodb(api_env: None) -> Iterator[Any]:
+    """A moto DynamoDB with both tables; the function's cached clients are reset around each test."""
+    from transaction_api import dependencies
+
+    with mock_aws():
+        dependencies.reset()
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        _create_tables(client)
+        yield client
+        dependencies.reset()
+
+
+@pytest.fixture
+def scan(dynamodb: Any) -> Callable[[], list[dict[str, Any]]]:
+    """All items of the transactions table, deserialized (numbers as Decimal)."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+
+    def _scan() -> list[dict[str, Any]]:
+        items = dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"]
+        return [{k: deserializer.deserialize(v) for k, v in item.items()} for item in items]
+
+    return _scan
+
+
+@pytest.fixture
+def valid_body() -> dict[str, Any]:
+    """The body of the POST fixture event, as a dict to modify."""
+    return json.loads(load_event("post_transaction.json")["body"])
+
+
+@pytest.fixture
+def post(dynamodb: Any, lambda_context: Any) -> Invoke:
+    """Invoke the handler with the POST fixture event; `body` may be a dict or raw text."""
+    from transaction_api.app import handler
+
+    template = load_event("post_transaction.json")
+
+    def _post(
+        body: dict[str, Any] | str | None,
+        headers: dict[str, str] | None = None,
+        is_base64: bool = False,
+    ) -> dict[str, Any]:
+        event = copy.deepcopy(template)
+        event["body"] = json.dumps(body) if isinstance(body, dict) else body
+        event["isBase64Encoded"] = is_base64
+        if headers is not None:
+            event["headers"] = headers
+            event["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
+        return handler(event, lambda_context)
+
+    return _post
+
+
+@pytest.fixture
+def get(dynamodb: Any, lambda_context: Any) -> Invoke:
+    """Invoke the handler with the GET fixture event for a transaction id (raw path segment)."""
+    from transaction_api.app import handler
+
+    template = load_event("get_transaction.json")
+
+    def _get(transaction_id: str) -> dict[str, Any]:
+        event = copy.deepcopy(template)
+        event["path"] = f"/transactions/{transaction_id}"
+        event["pathParameters"] = {"id": transaction_id}
+        event["requestContext"]["path"] = f"/dev/transactions/{transaction_id}"
+        return handler(event, lambda_context)
+
+    return _get
+
