@@ -73,7 +73,8 @@ class CustomerHistory:
             by_currency.setdefault(t.currency, []).append(t)
             limit = small_limit.get(t.currency)
             if limit is None:
-                limit = small_limit[t.currency] = config.card_testing_max_amount * config.scale_for(t.currency)
+                limit = config.card_testing_max_amount * config.scale_for(t.currency)
+                small_limit[t.currency] = limit
             small_prefix.append(small_prefix[-1] + (1 if t.amount <= limit else 0))
             if t.country is not None:
                 first_seen_country.setdefault(t.country, position)

@@ -93,7 +93,8 @@ def _velocity(
     exceeded = []
     if count > max_count:
         exceeded.append(f"{count} transactions (limit {max_count})")
-    if total > limit:
+    # A single transaction over the limit is the high-amount rule's business, not velocity's.
+    if count > 1 and total > limit:
         exceeded.append(f"{_money(total, txn.currency)} spent (limit {_money(limit, txn.currency)})")
     if not exceeded:
         return None
@@ -103,7 +104,7 @@ def _velocity(
 def velocity_hour(
     txn: Transaction, history: CustomerHistory, position: int, config: ScoringConfig
 ) -> RuleHit | None:
-    """More transactions, or more money in the transaction's currency, in one hour than allowed."""
+    """More transactions, or more money (over several transactions, in one currency), in one hour."""
     return _velocity(
         "velocity_hour", HOUR, "hour", config.velocity_hour_max_count, config.velocity_hour_max_amount,
         config.weight_velocity_hour, txn, history, position, config,
@@ -113,7 +114,7 @@ def velocity_hour(
 def velocity_day(
     txn: Transaction, history: CustomerHistory, position: int, config: ScoringConfig
 ) -> RuleHit | None:
-    """More transactions, or more money in the transaction's currency, in 24 hours than allowed."""
+    """More transactions, or more money (over several transactions, in one currency), in 24 hours."""
     return _velocity(
         "velocity_day", DAY, "24 hours", config.velocity_day_max_count, config.velocity_day_max_amount,
         config.weight_velocity_day, txn, history, position, config,

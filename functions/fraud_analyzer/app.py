@@ -1,0 +1,148 @@
+"""Lambda entry point: score INSERT records of the transactions stream, queue review/block alerts.
+
+Flow per batch: decode the INSERT records and read each distinct customer's history once (the
+plan), then let the batch processor score and update record by record, then send the alerts of the
+batch in SendMessageBatch calls. Any record that fails at any step is reported by sequence number
+so the stream redelivers it; the others are checkpointed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import DecimalException
+from functools import cache, partial
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBRecordEventName,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from fraudlib.scoring import Decision, evaluate
+
+from fraud_analyzer.messages import build_message
+from fraud_analyzer.plan import BatchPlan
+from fraud_analyzer.processor import OutboxBatchProcessor
+from fraud_analyzer.queue import FraudQueue
+from fraud_analyzer.settings import load_settings
+from fraud_analyzer.store import TransactionStore
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+_DECISION_METRICS = {
+    Decision.APPROVE: "DecisionApprove",
+    Decision.REVIEW: "DecisionReview",
+    Decision.BLOCK: "DecisionBlock",
+}
+
+
+@cache
+def _store() -> TransactionStore:
+    settings = load_settings()
+    return TransactionStore(boto3.client("dynamodb"), settings.table_name, settings.customer_index_name)
+
+
+@cache
+def _queue() -> FraudQueue:
+    return FraudQueue(boto3.client("sqs"), load_settings().fraud_queue_url)
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _is_insert(record: DynamoDBRecord) -> bool:
+    try:
+        return record.event_name == DynamoDBRecordEventName.INSERT
+    except ValueError:  # an event name this code does not know: certainly not an INSERT
+        return False
+
+
+@tracer.capture_method
+def _prepare(records: list[dict[str, Any]]) -> BatchPlan:
+    settings = load_settings()
+    plan = BatchPlan(settings.scoring, settings.history_window_days)
+    for raw in records:
+        record = DynamoDBRecord(raw)
+        if not _is_insert(record):
+            continue
+        sequence_number = str(record.dynamodb.sequence_number if record.dynamodb else None)
+        try:
+            image = record.dynamodb.new_image if record.dynamodb else None
+        # What a corrupt image raises when decoded: a bad number, a bad type tag, a wrong shape.
+        except (DecimalException, TypeError, ValueError, AttributeError, KeyError) as exc:
+            plan.add_failure(sequence_number, ValueError(f"undecodable NewImage: {exc!r}"))
+            continue
+        plan.add_item(sequence_number, image or {})
+
+    def on_error(customer_id: str, exc: Exception) -> None:
+        logger.exception("History query failed", extra={"customer_id": customer_id}, exc_info=exc)
+
+    stats = plan.load_histories(_store().customer_history, on_error)
+    metrics.add_metric(name="HistoryQueries", unit=MetricUnit.Count, value=stats.queries)
+    if stats.failed_customers:
+        metrics.add_metric(name="HistoryQueryFailures", unit=MetricUnit.Count, value=stats.failed_customers)
+    if stats.malformed_items:
+        logger.warning("Skipped malformed history items", extra={"count": stats.malformed_items})
+    return plan
+
+
+@tracer.capture_method
+def score_record(record: DynamoDBRecord, plan: BatchPlan, processor: OutboxBatchProcessor) -> str:
+    """Score one stream record, store the result on the item and queue an alert when suspicious."""
+    if not _is_insert(record):
+        # The stream mapping filters on INSERT; this guards against our own MODIFY echoes anyway.
+        return "ignored"
+    sequence_number = str(record.dynamodb.sequence_number if record.dynamodb else None)
+    item, txn, history = plan.resolve(sequence_number)
+    result = evaluate(txn, history)
+    scored_at = _utc_now()
+    if not _store().save_score(txn.transaction_id, txn.timestamp, result, scored_at):
+        logger.warning(
+            "Transaction no longer exists; score not written", extra={"transaction_id": txn.transaction_id}
+        )
+        metrics.add_metric(name="ScoredItemMissing", unit=MetricUnit.Count, value=1)
+        return "missing"
+    metrics.add_metric(name="TransactionsScored", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=_DECISION_METRICS[result.decision], unit=MetricUnit.Count, value=1)
+    logger.info(
+        "Transaction scored",
+        extra={
+            "transaction_id": txn.transaction_id,
+            "customer_id": txn.customer_id,
+            "risk_score": result.risk_score,
+            "decision": result.decision.value,
+            "rules": [hit.rule for hit in result.reasons],
+        },
+    )
+    if result.decision is not Decision.APPROVE:
+        processor.enqueue(record, build_message(item, result, scored_at))
+    return result.decision.value
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Process a batch of DynamoDB stream records; returns the partial batch response."""
+    plan = _prepare(event.get("Records") or [])
+    processor = OutboxBatchProcessor(send=_queue().send, logger=logger)
+    response = process_partial_response(
+        event=event,
+        record_handler=partial(score_record, plan=plan, processor=processor),
+        processor=processor,
+        context=context,
+    )
+    metrics.add_metric(name="AlertsQueued", unit=MetricUnit.Count, value=processor.queued)
+    if processor.queue_failures:
+        metrics.add_metric(name="AlertQueueFailures", unit=MetricUnit.Count, value=processor.queue_failures)
+    failures = len(response.get("batchItemFailures", []))
+    if failures:
+        metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=failures)
+    return dict(response)
