@@ -1,0 +1,1 @@
+"""Reusable constructs of the fraud-detection pipeline, one concern per file."""

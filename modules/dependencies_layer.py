@@ -1,0 +1,48 @@
+"""The layer carrying the functions' third-party dependencies, built from pinned requirements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import AssetType, TerraformAsset
+from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
+from constructs import Construct
+
+from modules.lambda_packaging import PackagedCode
+
+
+@dataclass(frozen=True, kw_only=True)
+class DependenciesLayerProps:
+    """Settings of the dependencies layer."""
+
+    layer_name: str
+    """Layer name."""
+    code: PackagedCode
+    """Deterministic zip with the packages under python/."""
+    runtime: str = "python3.11"
+    """Runtime the packages were built for."""
+    architecture: str = "x86_64"
+    """Architecture the packages were built for."""
+
+
+class DependenciesLayer(Construct):
+    """One layer version; a new version is published only when the zip's content changes."""
+
+    def __init__(self, scope: Construct, id_: str, props: DependenciesLayerProps) -> None:
+        super().__init__(scope, id_)
+        asset = TerraformAsset(self, "code", path=str(props.code.path), type=AssetType.FILE)
+        self.layer = LambdaLayerVersion(
+            self,
+            "layer",
+            layer_name=props.layer_name,
+            description="Pinned third-party runtime dependencies of the pipeline's functions",
+            filename=asset.path,
+            source_code_hash=props.code.source_code_hash,
+            compatible_runtimes=[props.runtime],
+            compatible_architectures=[props.architecture],
+        )
+
+    @property
+    def layer_arn(self) -> str:
+        """ARN of the layer version."""
+        return self.layer.arn

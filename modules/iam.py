@@ -1,0 +1,127 @@
+"""IAM policy building blocks shared by every construct that grants access.
+
+Documents are rendered by Terraform's `aws_iam_policy_document` data source from typed
+statements, never assembled with json.dumps, so ARNs stay references to real resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
+from constructs import Construct
+
+# Actions that AWS documents as having no resource-level permissions: for these, and only
+# these, a policy may say Resource "*". Each entry says why it is needed.
+ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS: Mapping[str, str] = {
+    # Lambda attaches VPC functions through ENIs it creates in the function's role.
+    "ec2:CreateNetworkInterface": "Lambda VPC attachment: ENI creation",
+    "ec2:DescribeNetworkInterfaces": "Lambda VPC attachment: ENI lookup (Describe* has no resource scope)",
+    "ec2:DeleteNetworkInterface": "Lambda VPC attachment: ENI clean-up",
+    "ec2:AssignPrivateIpAddresses": "Lambda VPC attachment: ENI addressing",
+    "ec2:UnassignPrivateIpAddresses": "Lambda VPC attachment: ENI addressing",
+    "ec2:DescribeSubnets": "Lambda VPC attachment: subnet lookup",
+    # X-Ray segments are not resources.
+    "xray:PutTraceSegments": "active tracing: segment upload",
+    "xray:PutTelemetryRecords": "active tracing: daemon telemetry",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Condition:
+    """One IAM condition block."""
+
+    test: str
+    """Operator, e.g. StringEquals, ArnLike, Bool."""
+    variable: str
+    """Context key, e.g. aws:SourceArn."""
+    values: Sequence[str]
+    """Values compared with the key."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Principal:
+    """A principal of a resource policy."""
+
+    type: str
+    """AWS, Service or Federated."""
+    identifiers: Sequence[str]
+    """ARNs, service names or "*" (the latter only with conditions)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyStatement:
+    """A policy statement with explicit actions and resources (no wildcards in actions)."""
+
+    sid: str
+    """Statement id: says what the statement is for."""
+    actions: Sequence[str]
+    """Fully named actions (a service wildcard only in a Deny)."""
+    resources: Sequence[str]
+    """Specific ARNs; "*" only for actions in ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS."""
+    effect: str = "Allow"
+    """Allow or Deny."""
+    principals: Sequence[Principal] = field(default_factory=tuple)
+    """Principals, for resource policies only."""
+    conditions: Sequence[Condition] = field(default_factory=tuple)
+    """Conditions that narrow the statement."""
+
+    def __post_init__(self) -> None:
+        # A wildcard is only acceptable where it restricts: in a Deny ("deny s3:* without TLS"
+        # must cover actions added to the service later, which a list would miss).
+        for action in self.actions:
+            if self.effect == "Allow" and (action == "*" or action.endswith(":*")):
+                raise ValueError(f"statement {self.sid}: wildcard action {action!r} is not allowed")
+        if "*" in self.resources and self.effect == "Allow" and not self.principals:
+            unscoped = [a for a in self.actions if a not in ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS]
+            if unscoped:
+                raise ValueError(
+                    f"statement {self.sid}: Resource '*' for actions that support resource-level "
+                    f"permissions: {unscoped}"
+                )
+
+    def render(self) -> dict[str, object]:
+        """The statement as `aws_iam_policy_document` statement arguments."""
+        rendered: dict[str, object] = {
+            "sid": self.sid,
+            "effect": self.effect,
+            "actions": sorted(self.actions),
+        }
+        if self.resources:
+            rendered["resources"] = list(self.resources)
+        if self.principals:
+            rendered["principals"] = [
+                {"type": p.type, "identifiers": list(p.identifiers)} for p in self.principals
+            ]
+        if self.conditions:
+            rendered["condition"] = [
+                {"test": c.test, "variable": c.variable, "values": list(c.values)} for c in self.conditions
+            ]
+        return rendered
+
+
+def policy_document(scope: Construct, id_: str, statements: Sequence[PolicyStatement]) -> DataAwsIamPolicyDocument:
+    """Render statements into a policy document data source."""
+    if not statements:
+        raise ValueError(f"policy document {id_} has no statements")
+    sids = [s.sid for s in statements]
+    if len(set(sids)) != len(sids):
+        raise ValueError(f"policy document {id_} repeats statement ids: {sids}")
+    return DataAwsIamPolicyDocument(scope, id_, statement=[s.render() for s in statements])
+
+
+def service_trust_policy(scope: Construct, id_: str, service: str) -> DataAwsIamPolicyDocument:
+    """Trust policy letting one AWS service principal assume a role."""
+    return policy_document(
+        scope,
+        id_,
+        [
+            PolicyStatement(
+                sid="AssumedByService",
+                actions=["sts:AssumeRole"],
+                resources=[],
+                principals=[Principal(type="Service", identifiers=[service])],
+            )
+        ],
+    )

@@ -1,0 +1,60 @@
+"""Table of idempotency records (Powertools idempotency utility) for the API and the notifier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable, DynamodbTableAttribute
+from constructs import Construct
+
+from modules.iam import PolicyStatement
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdempotencyTableProps:
+    """Settings of the idempotency table."""
+
+    table_name: str
+    """Table name."""
+    kms_key_arn: str
+    """CMK for encryption at rest."""
+
+
+class IdempotencyTable(Construct):
+    """PAY_PER_REQUEST table keyed by `id`, records expiring through TTL on `expiration`
+    (the Powertools defaults), PITR and CMK encryption. Records are short-lived, so the table
+    carries no deletion protection: losing it only reopens the duplicate window briefly."""
+
+    def __init__(self, scope: Construct, id_: str, props: IdempotencyTableProps) -> None:
+        super().__init__(scope, id_)
+        self.table = DynamodbTable(
+            self,
+            "table",
+            name=props.table_name,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="id",
+            attribute=[DynamodbTableAttribute(name="id", type="S")],
+            point_in_time_recovery={"enabled": True},
+            server_side_encryption={"enabled": True, "kms_key_arn": props.kms_key_arn},
+            ttl={"attribute_name": "expiration", "enabled": True},
+        )
+
+    @property
+    def table_name(self) -> str:
+        """Name of the table."""
+        return self.table.name
+
+    @property
+    def table_arn(self) -> str:
+        """ARN of the table."""
+        return self.table.arn
+
+    def grant_records(self) -> list[PolicyStatement]:
+        """The four calls the idempotency utility makes on its records."""
+        return [
+            PolicyStatement(
+                sid="IdempotencyRecords",
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                resources=[self.table_arn],
+            )
+        ]

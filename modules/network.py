@@ -1,0 +1,164 @@
+"""Private network for the functions: no NAT, no internet, AWS reached through VPC endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cdktf import Fn
+from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.route_table import RouteTable
+from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from modules.aws_context import AwsContext
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrivateNetworkProps:
+    """Settings of the private network."""
+
+    name: str
+    """Name tag prefix of the network's resources."""
+    context: AwsContext
+    """Region used for endpoint service names."""
+    cidr_block: str = "10.20.0.0/16"
+    """Address range of the VPC."""
+    subnet_cidrs: Sequence[str] = ("10.20.0.0/20", "10.20.16.0/20")
+    """One private subnet per availability zone (at least two, for Lambda's high availability)."""
+    gateway_endpoint_services: Sequence[str] = ("dynamodb", "s3")
+    """Services reached through gateway endpoints (free, route-table based)."""
+    interface_endpoint_services: Sequence[str] = field(default=("sqs", "sns", "kms"))
+    """Services reached through interface endpoints: every other service the functions call."""
+
+    def __post_init__(self) -> None:
+        if len(self.subnet_cidrs) < 2:
+            raise ValueError("at least two private subnets in two availability zones are required")
+
+
+class PrivateNetwork(Construct):
+    """A VPC with private subnets in two AZs and endpoints for every AWS service the functions call.
+
+    Functions get a security group that only allows HTTPS out, to the endpoints' security group
+    and to the gateway endpoints' prefix lists; the VPC's default security group allows nothing.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: PrivateNetworkProps) -> None:
+        super().__init__(scope, id_)
+        region = props.context.region
+        self.vpc = Vpc(
+            self,
+            "vpc",
+            cidr_block=props.cidr_block,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,  # required for private DNS of interface endpoints
+            tags={"Name": props.name},
+        )
+        # Nothing may use the default security group: strip its rules.
+        DefaultSecurityGroup(self, "default-sg", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-default"})
+        zones = DataAwsAvailabilityZones(self, "zones", state="available")
+        self.route_table = RouteTable(self, "private-routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-private"})
+        self.subnets: list[Subnet] = []
+        for index, cidr in enumerate(props.subnet_cidrs):
+            subnet = Subnet(
+                self,
+                f"private-{index}",
+                vpc_id=self.vpc.id,
+                cidr_block=cidr,
+                availability_zone=Fn.element(zones.names, index),
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{props.name}-private-{index}"},
+            )
+            RouteTableAssociation(self, f"private-{index}-routes", subnet_id=subnet.id, route_table_id=self.route_table.id)
+            self.subnets.append(subnet)
+
+        self.function_security_group = SecurityGroup(
+            self,
+            "functions-sg",
+            name=f"{props.name}-functions",
+            description="Lambda functions: HTTPS to AWS endpoints only",
+            vpc_id=self.vpc.id,
+            tags={"Name": f"{props.name}-functions"},
+        )
+        self.endpoint_security_group = SecurityGroup(
+            self,
+            "endpoints-sg",
+            name=f"{props.name}-endpoints",
+            description="Interface endpoints: HTTPS from the functions only",
+            vpc_id=self.vpc.id,
+            tags={"Name": f"{props.name}-endpoints"},
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "endpoints-from-functions",
+            security_group_id=self.endpoint_security_group.id,
+            description="HTTPS from the functions",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            referenced_security_group_id=self.function_security_group.id,
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "functions-to-endpoints",
+            security_group_id=self.function_security_group.id,
+            description="HTTPS to interface endpoints",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            referenced_security_group_id=self.endpoint_security_group.id,
+        )
+
+        self.gateway_endpoints: dict[str, VpcEndpoint] = {}
+        for service in props.gateway_endpoint_services:
+            endpoint = VpcEndpoint(
+                self,
+                f"{service}-gateway",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=[self.route_table.id],
+                tags={"Name": f"{props.name}-{service}"},
+            )
+            VpcSecurityGroupEgressRule(
+                self,
+                f"functions-to-{service}",
+                security_group_id=self.function_security_group.id,
+                description=f"HTTPS to {service} through its gateway endpoint",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                prefix_list_id=endpoint.prefix_list_id,
+            )
+            self.gateway_endpoints[service] = endpoint
+
+        self.interface_endpoints: dict[str, VpcEndpoint] = {}
+        for service in props.interface_endpoint_services:
+            self.interface_endpoints[service] = VpcEndpoint(
+                self,
+                f"{service}-interface",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[s.id for s in self.subnets],
+                security_group_ids=[self.endpoint_security_group.id],
+                tags={"Name": f"{props.name}-{service}"},
+            )
+
+    @property
+    def subnet_ids(self) -> list[str]:
+        """Ids of the private subnets."""
+        return [s.id for s in self.subnets]
+
+    @property
+    def function_security_group_ids(self) -> list[str]:
+        """Security groups to attach to VPC functions."""
+        return [self.function_security_group.id]

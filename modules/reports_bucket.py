@@ -1,0 +1,104 @@
+"""The reports bucket: secure baseline plus a lifecycle that moves old reports to cheaper storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+    S3BucketLifecycleConfigurationRuleTransition,
+)
+from constructs import Construct
+
+from modules.iam import PolicyStatement
+from modules.secure_bucket import SecureBucket, SecureBucketProps
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportsBucketProps:
+    """Settings of the reports bucket."""
+
+    bucket_prefix: str
+    """Name prefix; AWS appends a unique suffix."""
+    kms_key_arn: str
+    """CMK for SSE-KMS."""
+    infrequent_access_after_days: int = 30
+    """Days before objects move to STANDARD_IA."""
+    glacier_after_days: int = 90
+    """Days before objects move to GLACIER."""
+    noncurrent_expiry_days: int = 90
+    """Days a replaced (overwritten) report version is kept."""
+    force_destroy: bool = False
+    """Allow destroy with reports inside (emulator only)."""
+
+    def __post_init__(self) -> None:
+        # S3 requires 30 days in STANDARD before STANDARD_IA, and IA before GLACIER makes sense only earlier.
+        if self.infrequent_access_after_days < 30:
+            raise ValueError("infrequent_access_after_days must be >= 30 (S3 minimum for STANDARD_IA)")
+        if self.glacier_after_days <= self.infrequent_access_after_days:
+            raise ValueError("glacier_after_days must be after infrequent_access_after_days")
+
+
+class ReportsBucket(Construct):
+    """SSE-KMS (bucket key), versioned, private, TLS-only; STANDARD_IA at 30 days, GLACIER at 90,
+    noncurrent versions expire."""
+
+    def __init__(self, scope: Construct, id_: str, props: ReportsBucketProps) -> None:
+        super().__init__(scope, id_)
+        self.secure = SecureBucket(
+            self,
+            "bucket",
+            SecureBucketProps(
+                bucket_prefix=props.bucket_prefix, kms_key_arn=props.kms_key_arn, force_destroy=props.force_destroy
+            ),
+        )
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=self.secure.bucket.id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="age-out-reports",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="reports/")],
+                    transition=[
+                        S3BucketLifecycleConfigurationRuleTransition(
+                            days=props.infrequent_access_after_days, storage_class="STANDARD_IA"
+                        ),
+                        S3BucketLifecycleConfigurationRuleTransition(
+                            days=props.glacier_after_days, storage_class="GLACIER"
+                        ),
+                    ],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=props.noncurrent_expiry_days
+                        )
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                )
+            ],
+            # Versioning must be on before noncurrent-version rules are accepted.
+            depends_on=[self.secure.versioning],
+        )
+
+    @property
+    def bucket_name(self) -> str:
+        """Name of the bucket."""
+        return self.secure.bucket_name
+
+    @property
+    def bucket_arn(self) -> str:
+        """ARN of the bucket."""
+        return self.secure.bucket_arn
+
+    def grant_write_reports(self) -> list[PolicyStatement]:
+        """Writing report objects under reports/ (overwrites included)."""
+        return [
+            PolicyStatement(sid="ReportsWrite", actions=["s3:PutObject"], resources=[f"{self.bucket_arn}/reports/*"])
+        ]

@@ -1,0 +1,100 @@
+"""An S3 bucket with the project's baseline: versioned, SSE-KMS with bucket key, private, TLS only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
+from constructs import Construct
+
+from modules.iam import policy_document
+from modules.tls_only import deny_insecure_transport
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecureBucketProps:
+    """Settings of a baseline-secure bucket. Exactly one of `bucket` and `bucket_prefix`."""
+
+    kms_key_arn: str
+    """CMK for default encryption."""
+    bucket: str | None = None
+    """Fixed bucket name (when others must know it in advance, e.g. Terraform state)."""
+    bucket_prefix: str | None = None
+    """Name prefix; AWS appends a unique suffix, so names never collide across accounts."""
+    force_destroy: bool = False
+    """Allow destroy with objects inside (never for data that must survive)."""
+
+    def __post_init__(self) -> None:
+        if (self.bucket is None) == (self.bucket_prefix is None):
+            raise ValueError("give exactly one of bucket and bucket_prefix")
+
+
+class SecureBucket(Construct):
+    """Bucket plus versioning, SSE-KMS (bucket key on), public access block, owner-enforced
+    object ownership and a policy denying any request not made over TLS."""
+
+    def __init__(self, scope: Construct, id_: str, props: SecureBucketProps) -> None:
+        super().__init__(scope, id_)
+        self.bucket = S3Bucket(
+            self,
+            "bucket",
+            bucket=props.bucket,
+            bucket_prefix=props.bucket_prefix,
+            force_destroy=props.force_destroy,
+        )
+        S3BucketOwnershipControls(
+            self, "ownership", bucket=self.bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}
+        )
+        self.versioning = S3BucketVersioningA(
+            self, "versioning", bucket=self.bucket.id, versioning_configuration={"status": "Enabled"}
+        )
+        self.encryption = S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=self.bucket.id,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=(
+                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                            sse_algorithm="aws:kms", kms_master_key_id=props.kms_key_arn
+                        )
+                    ),
+                    bucket_key_enabled=True,  # one KMS call per bucket key, not per object
+                )
+            ],
+        )
+        self.public_access_block = S3BucketPublicAccessBlock(
+            self,
+            "public-access",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        tls_only = policy_document(
+            self, "tls-only", [deny_insecure_transport("s3", [self.bucket.arn, f"{self.bucket.arn}/*"])]
+        )
+        # The policy waits for the public access block, which it would otherwise race with.
+        self.policy = S3BucketPolicy(
+            self, "policy", bucket=self.bucket.id, policy=tls_only.json, depends_on=[self.public_access_block]
+        )
+
+    @property
+    def bucket_name(self) -> str:
+        """Name of the bucket."""
+        return self.bucket.bucket
+
+    @property
+    def bucket_arn(self) -> str:
+        """ARN of the bucket."""
+        return self.bucket.arn

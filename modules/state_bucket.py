@@ -1,0 +1,55 @@
+"""The Terraform state bucket and the key that encrypts it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from modules.aws_context import AwsContext
+from modules.encryption import EncryptionKey, EncryptionKeyProps
+from modules.secure_bucket import SecureBucket, SecureBucketProps
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateBucketProps:
+    """Settings of the state bucket."""
+
+    bucket_name: str
+    """Bucket name every stack's S3 backend points at."""
+    context: AwsContext
+    """Account and region the key policy is scoped to."""
+    force_destroy: bool = False
+    """Allow destroy with state inside (emulator only)."""
+
+
+class StateBucket(Construct):
+    """Versioned (every state revision recoverable), SSE-KMS with its own CMK, private, TLS-only.
+    Locking uses S3 conditional writes (`use_lockfile`), so no DynamoDB lock table is needed."""
+
+    def __init__(self, scope: Construct, id_: str, props: StateBucketProps) -> None:
+        super().__init__(scope, id_)
+        self.key = EncryptionKey(
+            self,
+            "key",
+            EncryptionKeyProps(
+                alias=f"{props.bucket_name}-state",
+                description="Encrypts the fraud-detection Terraform state",
+                context=props.context,
+            ),
+        )
+        self.secure = SecureBucket(
+            self,
+            "bucket",
+            SecureBucketProps(bucket=props.bucket_name, kms_key_arn=self.key.key_arn, force_destroy=props.force_destroy),
+        )
+
+    @property
+    def bucket_name(self) -> str:
+        """Name of the state bucket."""
+        return self.secure.bucket_name
+
+    @property
+    def kms_key_arn(self) -> str:
+        """ARN of the state key."""
+        return self.key.key_arn

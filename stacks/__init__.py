@@ -1,0 +1,1 @@
+"""Composition: one stack per environment, plus the account and state-bootstrap stacks."""

@@ -1,0 +1,48 @@
+"""Builds every stack of the project into one cdktf App."""
+
+from __future__ import annotations
+
+from cdktf import App, Aspects
+
+from modules.aspects import SecureByDefault
+from stacks.account_stack import AccountStack
+from stacks.app_settings import AppSettings
+from stacks.artifacts import FunctionArtifacts
+from stacks.config import load_environments
+from stacks.pipeline_stack import FraudDetectionStack
+from stacks.state_bootstrap_stack import StateBootstrapStack
+
+STATE_STACK = "fraud-detection-state"
+LOCAL_STATE_STACK = "fraud-detection-state-local"
+LOCAL_ACCOUNT_STACK = "fraud-detection-account-local"
+
+
+def account_stack_name(region: str) -> str:
+    """Name of the account stack of one region."""
+    return f"fraud-detection-account-{region}"
+
+
+def build_stacks(app: App, settings: AppSettings, artifacts: FunctionArtifacts) -> list[str]:
+    """Add the state, account and environment stacks (AWS and emulator) to `app`; return their names."""
+    environments = load_environments(settings.emulator_url)
+    StateBootstrapStack(app, STATE_STACK, state=settings.state)
+    StateBootstrapStack(app, LOCAL_STATE_STACK, state=settings.local_state, emulator_url=settings.emulator_url)
+    AccountStack(
+        app,
+        account_stack_name(settings.account_region),
+        region=settings.account_region,
+        state=settings.state,
+        state_key=f"account-{settings.account_region}",
+    )
+    AccountStack(
+        app,
+        LOCAL_ACCOUNT_STACK,
+        region=environments["local"].region,
+        state=settings.local_state,
+        state_key="account-local",
+        emulator_url=settings.emulator_url,
+    )
+    for env in environments.values():
+        FraudDetectionStack(app, env, settings.local_state if env.emulator else settings.state, artifacts)
+    Aspects.of(app).add(SecureByDefault())
+    return [stack.node.id for stack in app.node.children]

@@ -1,0 +1,57 @@
+"""Where every stack keeps its Terraform state: one S3 bucket, one key per stack, native S3 locking."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cdktf import S3Backend, TerraformStack
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteStateSettings:
+    """The state bucket and how keys are laid out in it."""
+
+    bucket: str
+    """State bucket name (created by the state bootstrap stack)."""
+    region: str
+    """Region of the state bucket."""
+    key_prefix: str = "fraud-detection"
+    """Prefix of every state key: <prefix>/<stack key>/terraform.tfstate."""
+    endpoint_url: str | None = None
+    """S3/STS endpoint of an emulator; None for AWS."""
+
+    def __post_init__(self) -> None:
+        if not _BUCKET.match(self.bucket):
+            raise ValueError(f"state bucket {self.bucket!r} is not a valid S3 bucket name")
+        if self.key_prefix.startswith("/") or self.key_prefix.endswith("/") or not self.key_prefix:
+            raise ValueError(f"state key prefix {self.key_prefix!r} must be non-empty without leading/trailing '/'")
+
+    def key(self, stack_key: str) -> str:
+        """State object key of one stack."""
+        return f"{self.key_prefix}/{stack_key}/terraform.tfstate"
+
+
+def use_remote_state(stack: TerraformStack, settings: RemoteStateSettings, stack_key: str) -> S3Backend:
+    """Configure the S3 backend of `stack` with encryption and S3-native locking."""
+    emulator = settings.endpoint_url
+    backend = S3Backend(
+        stack,
+        bucket=settings.bucket,
+        key=settings.key(stack_key),
+        region=settings.region,
+        encrypt=True,
+        endpoints={"s3": emulator, "sts": emulator, "iam": emulator} if emulator else None,
+        use_path_style=True if emulator else None,
+        skip_credentials_validation=True if emulator else None,
+        access_key="test" if emulator else None,  # the emulator accepts any credentials
+        secret_key="test" if emulator else None,  # noqa: S106 - dummy, emulator only
+    )
+    # cdktf 0.21 has no field for Terraform 1.10's lock files in S3 (conditional writes); they
+    # replace the DynamoDB lock table.
+    backend.add_override("use_lockfile", True)
+    if emulator:
+        backend.add_override("skip_requesting_account_id", True)
+    return backend

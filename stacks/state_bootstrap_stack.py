@@ -1,0 +1,32 @@
+"""Creates the bucket every other stack keeps its state in."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from constructs import Construct
+
+from modules.aws_context import AwsContext
+from modules.state_bucket import StateBucket, StateBucketProps
+from stacks.provider import aws_provider, standard_tags
+from stacks.remote_state import RemoteStateSettings
+
+
+class StateBootstrapStack(TerraformStack):
+    """The state bucket (versioned, KMS, private, TLS-only). Its own state uses cdktf's default
+    local backend (terraform.<stack>.tfstate in the project root), since the bucket cannot hold
+    the state of its own creation; keep that file safe, or move it into the bucket afterwards
+    with `terraform init -migrate-state`."""
+
+    def __init__(
+        self, scope: Construct, stack_name: str, *, state: RemoteStateSettings, emulator_url: str | None = None
+    ) -> None:
+        super().__init__(scope, stack_name)
+        aws_provider(self, region=state.region, tags=standard_tags("shared"), emulator_url=emulator_url)
+        ctx = AwsContext(self, "context")
+        bucket = StateBucket(
+            self,
+            "state",
+            StateBucketProps(bucket_name=state.bucket, context=ctx, force_destroy=emulator_url is not None),
+        )
+        TerraformOutput(self, "state_bucket_name", value=bucket.bucket_name)
+        TerraformOutput(self, "state_kms_key_arn", value=bucket.kms_key_arn)

@@ -1,0 +1,1 @@
+"""Developer and CI tooling: Terraform CLI setup, emulator, local runs."""
