@@ -147,7 +147,9 @@ def get_transaction(transaction_id: str) -> Response:
         )
     item = _service().get(transaction_id)
     if item is None:
+        _count("TransactionsNotFound")
         return error_response(404, "not_found", "No transaction with this id", _request_id())
+    _count("TransactionsRetrieved")
     return json_response(200, public_view(item), _request_id())
 
 
@@ -155,6 +157,7 @@ def get_transaction(transaction_id: str) -> Response:
 def route_not_found(exc: NotFoundError) -> Response:
     """Unknown path or method: still a JSON body with the request id."""
     del exc
+    _count("RejectedRequests")
     return error_response(404, "not_found", "No such resource", _request_id())
 
 

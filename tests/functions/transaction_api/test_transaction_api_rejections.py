@@ -155,7 +155,12 @@ def test_invalid_field_is_named_with_reason(post, valid_body, field, value, reas
 
 @pytest.mark.parametrize(
     ("raw_amount", "reason_part"),
-    [("1.005", "at most 2 decimal places"), ("0.001", "at most 2 decimal places"), ("1e400", "must not exceed")],
+    [
+        ("1.005", "at most 2 decimal places"),
+        ("0.001", "at most 2 decimal places"),
+        ("12.500", "at most 2 decimal places"),
+        ("1e400", "must not exceed"),
+    ],
 )
 def test_invalid_amount_numbers(post, valid_body, raw_amount, reason_part) -> None:
     valid_body["amount"] = "__AMOUNT__"
