@@ -1,0 +1,1 @@
+"""Report generator: the daily fraud report of the previous UTC day, as JSON and CSV in S3."""
