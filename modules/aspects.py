@@ -49,7 +49,7 @@ class SecureByDefault:
         if problem:
             Annotations.of(node).add_error(f"{node.node.path}: {problem}")
 
-    def _problem(self, node: IConstruct) -> str | None:  # noqa: PLR0911 - one branch per resource type
+    def _problem(self, node: IConstruct) -> str | None:
         if isinstance(node, SqsQueue) and not node.kms_master_key_id_input:
             return "SQS queue without a customer-managed KMS key (kms_master_key_id)"
         if isinstance(node, SnsTopic) and not node.kms_master_key_id_input:

@@ -64,7 +64,9 @@ class PrivateNetwork(Construct):
         # Nothing may use the default security group: strip its rules.
         DefaultSecurityGroup(self, "default-sg", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-default"})
         zones = DataAwsAvailabilityZones(self, "zones", state="available")
-        self.route_table = RouteTable(self, "private-routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-private"})
+        self.route_table = RouteTable(
+            self, "private-routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-private"}
+        )
         self.subnets: list[Subnet] = []
         for index, cidr in enumerate(props.subnet_cidrs):
             subnet = Subnet(
@@ -76,7 +78,9 @@ class PrivateNetwork(Construct):
                 map_public_ip_on_launch=False,
                 tags={"Name": f"{props.name}-private-{index}"},
             )
-            RouteTableAssociation(self, f"private-{index}-routes", subnet_id=subnet.id, route_table_id=self.route_table.id)
+            RouteTableAssociation(
+                self, f"private-{index}-routes", subnet_id=subnet.id, route_table_id=self.route_table.id
+            )
             self.subnets.append(subnet)
 
         self.function_security_group = SecurityGroup(

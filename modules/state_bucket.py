@@ -41,7 +41,9 @@ class StateBucket(Construct):
         self.secure = SecureBucket(
             self,
             "bucket",
-            SecureBucketProps(bucket=props.bucket_name, kms_key_arn=self.key.key_arn, force_destroy=props.force_destroy),
+            SecureBucketProps(
+                bucket=props.bucket_name, kms_key_arn=self.key.key_arn, force_destroy=props.force_destroy
+            ),
         )
 
     @property

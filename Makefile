@@ -1,0 +1,59 @@
+# One entry point for every task. `make test` and `make synth` install what they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PIPENV_VERSION := 2026.10.3
+PYTHON ?= python3
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_NOSPIN := 1
+export PIPENV_VERBOSITY := -1
+# jsii (behind cdktf's Python bindings) warns loudly on Node 20; the toolchain is pinned and tested on it.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+export TF_IN_AUTOMATION := 1
+
+PIPENV := $(PYTHON) -m pipenv
+RUN := $(PIPENV) run
+TF_CLI_CONFIG := build/terraformrc
+STACKS_DIR := cdktf.out/stacks
+
+.PHONY: help install synth validate test lint clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+.venv/.synced: Pipfile.lock
+	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
+	$(PIPENV) sync --dev
+	@touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: .venv/.synced node_modules/.installed ## Install Python (pipenv) and Node (cdktf CLI) dependencies
+
+$(TF_CLI_CONFIG): tooling/terraform_mirror.py
+	@$(RUN) python -m tooling.terraform_mirror $(TF_CLI_CONFIG) >/dev/null
+
+synth: install $(TF_CLI_CONFIG) ## Synthesize every stack into cdktf.out/, then validate each with Terraform
+	npx cdktf synth
+	@$(MAKE) --no-print-directory validate
+
+validate: $(TF_CLI_CONFIG) ## terraform init -backend=false && terraform validate in every synthesized stack
+	@test -d $(STACKS_DIR) || { echo "nothing synthesized: run make synth"; exit 1; }
+	@set -e; for dir in $(STACKS_DIR)/*/; do \
+	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir init -backend=false -input=false -no-color >/dev/null; \
+	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir validate -no-color | sed "s|^|$$(basename $$dir): |"; \
+	done
+
+test: install ## Lint, then run the whole test suite
+	$(RUN) ruff check .
+	$(RUN) pytest
+
+lint: install ## ruff
+	$(RUN) ruff check .
+
+clean: ## Remove build output (not the installed dependencies)
+	rm -rf cdktf.out build .pytest_cache

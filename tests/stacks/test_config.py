@@ -1,0 +1,117 @@
+"""Per-environment settings: seed values, environment differences, contradictions rejected."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+
+import pytest
+
+from stacks.config import (
+    FUNCTION_KEYS,
+    AlarmThresholds,
+    ApiThrottle,
+    ConfigError,
+    FunctionSettings,
+    load_environments,
+)
+
+ENVS = load_environments()
+
+
+def test_there_are_exactly_the_four_environments() -> None:
+    assert set(ENVS) == {"dev", "staging", "prod", "local"}
+    assert {e.stack_name for e in ENVS.values()} == {
+        "fraud-detection-dev", "fraud-detection-staging", "fraud-detection-prod", "fraud-detection-local"
+    }
+
+
+def test_prod_reserves_100_per_pipeline_function_and_dev_10() -> None:
+    for key in ("transaction_api", "fraud_analyzer", "notifier"):
+        assert ENVS["prod"].function(key).reserved_concurrency == 100
+        assert ENVS["dev"].function(key).reserved_concurrency == 10
+    # The daily report runs once a day: two slots cover a rerun beside the scheduled run.
+    assert ENVS["prod"].function("report_generator").reserved_concurrency == 2
+
+
+def test_seed_numbers_hold_in_every_environment() -> None:
+    for env in ENVS.values():
+        assert env.log_retention_days == 7
+        assert env.api_throttle == ApiThrottle(rate_limit=1000, burst_limit=1000)
+        assert env.fraud_queue_visibility_seconds == 360
+        assert env.alarms.function_error_rate_percent == 1.0
+
+
+def test_every_timeout_has_a_reason_and_fits_its_trigger() -> None:
+    for env in ENVS.values():
+        for key in FUNCTION_KEYS:
+            assert env.function(key).timeout_reason.strip()
+        assert env.function("transaction_api").timeout_seconds < 29  # API Gateway integration limit
+        assert env.fraud_queue_visibility_seconds >= 6 * env.function("notifier").timeout_seconds
+
+
+def test_only_prod_protects_the_table_from_deletion() -> None:
+    assert ENVS["prod"].deletion_protection
+    assert not ENVS["dev"].deletion_protection
+    assert not ENVS["local"].deletion_protection
+
+
+def test_only_local_talks_to_the_emulator() -> None:
+    assert ENVS["local"].emulator is not None
+    assert all(ENVS[name].emulator is None for name in ("dev", "staging", "prod"))
+
+
+def test_emulator_endpoint_is_configurable() -> None:
+    envs = load_environments("http://127.0.0.1:45678")
+    assert envs["local"].emulator is not None
+    assert envs["local"].emulator.endpoint_url == "http://127.0.0.1:45678"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"fraud_queue_visibility_seconds": 300}, "6 x notifier timeout"),
+        ({"log_retention_days": 8}, "not a CloudWatch Logs retention value"),
+        ({"name_suffix": "Prod_1"}, "name_suffix"),
+        ({"region": "moon-1"}, "region"),
+        ({"alert_email": "not-an-address"}, "alert_email"),
+        ({"api_throttle": ApiThrottle(rate_limit=1000, burst_limit=10)}, "burst_limit"),
+        ({"alarms": AlarmThresholds(api_5xx_rate=5)}, "api_5xx_rate"),
+        ({"history_window_days": 30, "transaction_ttl_days": 7}, "history would be gone"),
+        ({"day_shards": 0}, "day_shards"),
+    ],
+)
+def test_contradictory_settings_fail_with_a_clear_message(change: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as error:
+        replace(ENVS["dev"], **change)
+    assert "environment 'dev'" in str(error.value)
+
+
+def test_a_missing_function_is_named() -> None:
+    functions = dict(ENVS["dev"].functions)
+    del functions["notifier"]
+    with pytest.raises(ConfigError, match="notifier"):
+        replace(ENVS["dev"], functions=MappingProxyType(functions))
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (FunctionSettings(timeout_seconds=0, timeout_reason="x"), "timeout_seconds"),
+        (FunctionSettings(timeout_seconds=10, timeout_reason=" "), "timeout_reason"),
+        (FunctionSettings(timeout_seconds=10, timeout_reason="x", memory_mb=64), "memory_mb"),
+        (FunctionSettings(timeout_seconds=10, timeout_reason="x", reserved_concurrency=0), "reserved_concurrency"),
+    ],
+)
+def test_function_settings_are_validated(settings: FunctionSettings, message: str) -> None:
+    functions = {**ENVS["dev"].functions, "transaction_api": settings}
+    with pytest.raises(ConfigError, match=message):
+        replace(ENVS["dev"], functions=MappingProxyType(functions))
+
+
+def test_a_longer_notifier_timeout_requires_a_longer_visibility_timeout() -> None:
+    slow = FunctionSettings(timeout_seconds=90, timeout_reason="slow downstream")
+    functions = MappingProxyType({**ENVS["dev"].functions, "notifier": slow})
+    with pytest.raises(ConfigError, match="540"):
+        replace(ENVS["dev"], functions=functions)
+    assert replace(ENVS["dev"], functions=functions, fraud_queue_visibility_seconds=540)

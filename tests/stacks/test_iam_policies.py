@@ -1,0 +1,110 @@
+"""Every IAM policy document of every stack: no wildcard grants, Resource "*" only where AWS
+offers no resource-level permission, no anonymous principal without conditions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from modules.iam import ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS
+from tests.conftest import SynthesizedApp
+
+_DOC_REF = re.compile(r"^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$")
+POLICY_ATTRIBUTES = ("policy", "assume_role_policy")
+
+
+def _documents(app: SynthesizedApp) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (stack, doc_id, doc)
+        for stack in app.stacks
+        for doc_id, doc in app.data(stack, "aws_iam_policy_document").items()
+    ]
+
+
+def _key_policy_documents(app: SynthesizedApp, stack: str) -> set[str]:
+    ids = set()
+    for key in app.resources(stack, "aws_kms_key").values():
+        match = _DOC_REF.match(key["policy"])
+        assert match, "a key policy must come from a policy document"
+        ids.add(match.group(1))
+    return ids
+
+
+def _violations(app: SynthesizedApp) -> list[str]:
+    problems = []
+    for stack, doc_id, doc in _documents(app):
+        key_policy = doc_id in _key_policy_documents(app, stack)
+        for statement in doc["statement"]:
+            if statement.get("effect", "Allow") != "Allow":
+                continue
+            where = f"{stack}/{doc_id}/{statement.get('sid')}"
+            actions = statement.get("actions", [])
+            problems += [f"{where}: wildcard action {a}" for a in actions if a == "*" or a.endswith(":*")]
+            if "*" in statement.get("resources", []) and not key_policy:
+                unscoped = [a for a in actions if a not in ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS]
+                problems += [f"{where}: Resource '*' for {a}" for a in unscoped]
+            for principal in statement.get("principals", []):
+                anonymous = principal["type"] == "*" or "*" in principal["identifiers"]
+                if anonymous and not statement.get("condition"):
+                    problems.append(f"{where}: principal '*' without conditions")
+    return problems
+
+
+def test_the_app_has_policy_documents_to_check(synthesized: SynthesizedApp) -> None:
+    # Guards the walk below against passing vacuously.
+    assert len(_documents(synthesized)) >= 40
+
+
+def test_no_policy_grants_wildcards_or_anonymous_access(synthesized: SynthesizedApp) -> None:
+    assert _violations(synthesized) == []
+
+
+def test_the_walk_catches_each_kind_of_violation(synthesized: SynthesizedApp) -> None:
+    # Given a copy of the app with one bad statement of each kind, the same walk reports all three.
+    stacks = {name: dict(doc) for name, doc in synthesized.stacks.items()}
+    dev = stacks["fraud-detection-dev"]
+    dev["data"] = dict(dev["data"])
+    dev["data"]["aws_iam_policy_document"] = {
+        **dev["data"]["aws_iam_policy_document"],
+        "bad": {"statement": [
+            {"sid": "A", "effect": "Allow", "actions": ["s3:*"], "resources": ["arn:aws:s3:::b"]},
+            {"sid": "B", "effect": "Allow", "actions": ["dynamodb:PutItem"], "resources": ["*"]},
+            {"sid": "C", "effect": "Allow", "actions": ["sqs:SendMessage"], "resources": ["arn:aws:sqs:x"],
+             "principals": [{"type": "AWS", "identifiers": ["*"]}]},
+        ]},
+    }
+    found = _violations(SynthesizedApp(outdir=synthesized.outdir, stacks=stacks))
+    assert found == [
+        "fraud-detection-dev/bad/A: wildcard action s3:*",
+        "fraud-detection-dev/bad/B: Resource '*' for dynamodb:PutItem",
+        "fraud-detection-dev/bad/C: principal '*' without conditions",
+    ]
+
+
+@pytest.mark.parametrize("attribute", POLICY_ATTRIBUTES)
+def test_policies_are_documents_never_hand_written_json(synthesized: SynthesizedApp, attribute: str) -> None:
+    checked = 0
+    for stack, doc in synthesized.stacks.items():
+        for resource_type, resources in doc.get("resource", {}).items():
+            for logical_id, resource in resources.items():
+                if attribute in resource:
+                    checked += 1
+                    assert _DOC_REF.match(resource[attribute]), f"{stack}/{resource_type}.{logical_id}.{attribute}"
+    assert checked > 0
+
+
+def test_the_only_managed_policy_is_the_documented_api_gateway_logging_one(synthesized: SynthesizedApp) -> None:
+    arns = {
+        attachment["policy_arn"]
+        for stack in synthesized.stacks
+        for attachment in synthesized.resources(stack, "aws_iam_role_policy_attachment").values()
+    }
+    assert arns, "the account stack attaches the API Gateway logging policy"
+    assert all(a.endswith(":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs") for a in arns), arns
+
+
+def test_the_allowlist_says_why_for_every_action() -> None:
+    assert all(reason.strip() for reason in ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS.values())
+    assert all(":" in action and not action.endswith("*") for action in ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS)

@@ -1,0 +1,51 @@
+"""Remote state: one S3 key per stack, encrypted, S3-native locking; the bootstrap stack holds the bucket."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SynthesizedApp
+
+REMOTE = {
+    "fraud-detection-dev": ("fraud-detection-tfstate", "fraud-detection/dev/terraform.tfstate"),
+    "fraud-detection-staging": ("fraud-detection-tfstate", "fraud-detection/staging/terraform.tfstate"),
+    "fraud-detection-prod": ("fraud-detection-tfstate", "fraud-detection/prod/terraform.tfstate"),
+    "fraud-detection-account-us-east-1": ("fraud-detection-tfstate",
+                                          "fraud-detection/account-us-east-1/terraform.tfstate"),
+    "fraud-detection-local": ("fraud-detection-tfstate-local", "fraud-detection/local/terraform.tfstate"),
+    "fraud-detection-account-local": ("fraud-detection-tfstate-local",
+                                      "fraud-detection/account-local/terraform.tfstate"),
+}
+
+
+@pytest.mark.parametrize(("stack", "expected"), REMOTE.items())
+def test_each_stack_has_its_own_encrypted_locked_key(
+    synthesized: SynthesizedApp, stack: str, expected: tuple[str, str]
+) -> None:
+    backend = synthesized.stack(stack)["terraform"]["backend"]["s3"]
+    assert (backend["bucket"], backend["key"]) == expected
+    assert backend["encrypt"] is True
+    assert backend["use_lockfile"] is True
+    assert "dynamodb_table" not in backend
+
+
+def test_state_keys_never_collide(synthesized: SynthesizedApp) -> None:
+    keys = [(b, k) for b, k in REMOTE.values()]
+    assert len(keys) == len(set(keys))
+
+
+def test_the_local_backend_lives_in_the_emulator(synthesized: SynthesizedApp) -> None:
+    backend = synthesized.stack("fraud-detection-local")["terraform"]["backend"]["s3"]
+    assert backend["endpoints"]["s3"] == "http://127.0.0.1:5000"
+    assert backend["use_path_style"] is True
+    aws_backend = synthesized.stack("fraud-detection-prod")["terraform"]["backend"]["s3"]
+    assert "endpoints" not in aws_backend and "access_key" not in aws_backend
+
+
+@pytest.mark.parametrize("stack", ["fraud-detection-state", "fraud-detection-state-local"])
+def test_bootstrap_stacks_keep_their_own_state_locally(synthesized: SynthesizedApp, stack: str) -> None:
+    backend = synthesized.stack(stack)["terraform"].get("backend", {})
+    assert "s3" not in backend
+    bucket = next(iter(synthesized.resources(stack, "aws_s3_bucket").values()))
+    expected = "fraud-detection-tfstate-local" if stack.endswith("local") else "fraud-detection-tfstate"
+    assert bucket["bucket"] == expected
