@@ -60,9 +60,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             ],
             BillingMode="PAY_PER_REQUEST",
         )
-        queue_url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="fraud-test-queue")[
-            "QueueUrl"
-        ]
+        queue_url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="fraud-test-queue")["QueueUrl"]
         monkeypatch.setenv("TABLE_NAME", TABLE)
         monkeypatch.setenv("CUSTOMER_INDEX_NAME", CUSTOMER_INDEX)
         monkeypatch.setenv("HISTORY_WINDOW_DAYS", "30")
@@ -87,9 +85,7 @@ def app(aws: dict[str, Any]) -> Iterator[ModuleType]:
     clear()
 
 
-def _history_item(
-    tid: str, customer: str, ts: int, amount: str, currency: str, country: str
-) -> dict[str, Any]:
+def _history_item(tid: str, customer: str, ts: int, amount: str, currency: str, country: str) -> dict[str, Any]:
     return {
         "transaction_id": tid,
         "timestamp": ts,
@@ -114,13 +110,9 @@ def seeded(aws: dict[str, Any]) -> dict[str, Any]:
     table = aws["table"]
     with table.batch_writer() as batch:
         for k in range(1, 11):
-            batch.put_item(
-                Item=_history_item(f"h-100-{k}", "c-100", T0 - k * 86400, f"{40 + k}.00", "USD", "US")
-            )
+            batch.put_item(Item=_history_item(f"h-100-{k}", "c-100", T0 - k * 86400, f"{40 + k}.00", "USD", "US"))
         for k in range(1, 6):
-            batch.put_item(
-                Item=_history_item(f"h-200-{k}", "c-200", T0 - k * 86400, f"{95 + k}.00", "EUR", "FR")
-            )
+            batch.put_item(Item=_history_item(f"h-200-{k}", "c-200", T0 - k * 86400, f"{95 + k}.00", "EUR", "FR"))
         batch.put_item(Item=_history_item("h-200-0", "c-200", T0, "101.00", "EUR", "FR"))
         for record in load_event("insert_batch.json")["Records"]:
             batch.put_item(Item=image_to_item(record["dynamodb"]["NewImage"]))

@@ -149,9 +149,7 @@ def test_modify_and_remove_records_are_ignored(
     assert _drain(seeded["queue_url"]) == []
 
 
-def test_rejected_queue_entry_fails_only_its_record(
-    app: Any, seeded: dict[str, Any], lambda_context: Any
-) -> None:
+def test_rejected_queue_entry_fails_only_its_record(app: Any, seeded: dict[str, Any], lambda_context: Any) -> None:
     event = load_event("insert_batch.json")
 
     # The queue refuses the first entry of the call (the block message of t-a2, record 2): the entry
@@ -235,9 +233,7 @@ def test_overrides_change_decisions(
     assert _drain(seeded["queue_url"]) == []
 
 
-def test_missing_configuration_is_reported(
-    app: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_configuration_is_reported(app: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from fraud_analyzer.settings import SettingsError
 
     monkeypatch.delenv("FRAUD_QUEUE_URL")

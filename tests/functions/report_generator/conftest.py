@@ -17,9 +17,7 @@ BUCKET = "fraud-test-reports"
 DAY_START = 1763769600  # 2025-11-22T00:00:00Z, the day the scheduled event reports on
 
 
-def _item(
-    tid: str, shard: str, ts: int, customer: str, amount: str, currency: str, **extra: Any
-) -> dict[str, Any]:
+def _item(tid: str, shard: str, ts: int, customer: str, amount: str, currency: str, **extra: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "transaction_id": tid,
         "timestamp": ts,

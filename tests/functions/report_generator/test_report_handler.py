@@ -36,10 +36,7 @@ def test_scheduled_run_reports_the_previous_day(app: Any, lambda_context: Any) -
         "flagged_count": 4,
         "malformed_items": 0,
     }
-    keys = [
-        o["Key"]
-        for o in boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket=BUCKET)["Contents"]
-    ]
+    keys = [o["Key"] for o in boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert sorted(keys) == ["reports/2025/11/22/fraud-report.csv", "reports/2025/11/22/fraud-report.json"]
 
     summary = json.loads(read_object("reports/2025/11/22/fraud-report.json"))
