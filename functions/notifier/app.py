@@ -8,8 +8,9 @@ never blocks its own retry, while a duplicate of a sent alert is answered from t
 
 from __future__ import annotations
 
+import logging
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -31,12 +32,13 @@ from notifier.settings import IDEMPOTENCY_TTL_SECONDS, load_settings
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS, logger=logger)
+# Powertools' Logger is accepted where a logging.Logger is typed: it has the same warning() API.
+processor = BatchProcessor(event_type=EventType.SQS, logger=cast(logging.Logger, logger))
 
 
-def _on_duplicate(response: Any, record: DataRecord) -> Any:
+def _on_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
     # Called only when the result comes from the idempotency store, i.e. the alert was already sent.
-    logger.info("Duplicate alert suppressed", extra={"idempotency_key": record.idempotency_key})
+    logger.info("Duplicate alert suppressed", extra={"idempotency_key": idempotent_data.idempotency_key})
     metrics.add_metric(name="DuplicateAlertsSuppressed", unit=MetricUnit.Count, value=1)
     return response
 
