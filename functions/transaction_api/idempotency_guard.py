@@ -46,9 +46,9 @@ def _run_once(claim: dict[str, str], action: Callable[[], bool]) -> dict[str, bo
     return {"executed": action()}
 
 
-def _answered_from_lock(response: Any, record: DataRecord) -> dict[str, bool]:
+def _answered_from_lock(response: Any, idempotent_data: DataRecord) -> dict[str, bool]:
     """A completed lock answered this call: the write was done by an earlier request."""
-    del response, record
+    del response, idempotent_data
     return {"executed": False}
 
 
