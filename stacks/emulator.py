@@ -26,5 +26,5 @@ def emulator_provider_settings(endpoint_url: str) -> dict[str, Any]:
         "skip_metadata_api_check": "true",
         "skip_region_validation": True,
         "s3_use_path_style": True,
-        "endpoints": [{service: endpoint_url for service in EMULATED_SERVICES}],
+        "endpoints": [dict.fromkeys(EMULATED_SERVICES, endpoint_url)],
     }

@@ -47,7 +47,7 @@ def use_remote_state(stack: TerraformStack, settings: RemoteStateSettings, stack
         use_path_style=True if emulator else None,
         skip_credentials_validation=True if emulator else None,
         access_key="test" if emulator else None,  # the emulator accepts any credentials
-        secret_key="test" if emulator else None,  # noqa: S106 - dummy, emulator only
+        secret_key="test" if emulator else None,
     )
     # cdktf 0.21 has no field for Terraform 1.10's lock files in S3 (conditional writes); they
     # replace the DynamoDB lock table.
