@@ -1,0 +1,147 @@
+"""Fraud queue, dead-letter queue and alert topic: redrive, retention, CMK and TLS-only policies."""
+
+from __future__ import annotations
+
+import pytest
+from terraform_json import at_path, is_tls_only_deny, ref, referenced_policy, statement
+
+from modules.messaging import MessagingProps
+from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
+
+
+def _queues(synthesized: SynthesizedApp, stack: str) -> tuple[tuple[str, dict], tuple[str, dict]]:
+    queues = synthesized.resources(stack, "aws_sqs_queue")
+    return at_path(queues, "messaging/queue"), at_path(queues, "messaging/dlq")
+
+
+def _key_arn(synthesized: SynthesizedApp, stack: str) -> str:
+    key_id, _ = at_path(synthesized.resources(stack, "aws_kms_key"), "encryption/key")
+    return ref("aws_kms_key", key_id, "arn")
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_fraud_queue_visibility_covers_six_notifier_timeouts(synthesized: SynthesizedApp, stack: str) -> None:
+    (_, queue), _ = _queues(synthesized, stack)
+    assert queue["visibility_timeout_seconds"] == 360
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_fraud_queue_redrives_to_the_dlq_after_three_receives(synthesized: SynthesizedApp, stack: str) -> None:
+    (_, queue), (dlq_id, _) = _queues(synthesized, stack)
+    # redrive_policy is a Terraform jsonencode() expression: the DLQ ARN is only known at apply time.
+    assert queue["redrive_policy"] == (
+        f'${{jsonencode({{"deadLetterTargetArn" = aws_sqs_queue.{dlq_id}.arn, "maxReceiveCount" = 3}})}}'
+    )
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_dlq_keeps_messages_for_fourteen_days(synthesized: SynthesizedApp, stack: str) -> None:
+    _, (_, dlq) = _queues(synthesized, stack)
+    assert dlq["message_retention_seconds"] == 1_209_600
+    assert "redrive_policy" not in dlq
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_queues_and_topic_are_encrypted_with_the_cmk(synthesized: SynthesizedApp, stack: str) -> None:
+    key_arn = _key_arn(synthesized, stack)
+    (_, queue), (_, dlq) = _queues(synthesized, stack)
+    [topic] = synthesized.resources(stack, "aws_sns_topic").values()
+    assert queue["kms_master_key_id"] == key_arn
+    assert dlq["kms_master_key_id"] == key_arn
+    assert topic["kms_master_key_id"] == key_arn
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("queue_path", ["messaging/queue", "messaging/dlq"])
+def test_queue_policies_deny_requests_without_tls(synthesized: SynthesizedApp, stack: str, queue_path: str) -> None:
+    queue_id, _ = at_path(synthesized.resources(stack, "aws_sqs_queue"), queue_path)
+    policies = [p for p in synthesized.resources(stack, "aws_sqs_queue_policy").values()
+                if p["queue_url"] == ref("aws_sqs_queue", queue_id, "url")]
+    assert len(policies) == 1
+    deny = statement(referenced_policy(synthesized, stack, policies[0]["policy"]), "DenyInsecureTransport")
+    assert is_tls_only_deny(deny, "sqs")
+    assert deny["resources"] == [ref("aws_sqs_queue", queue_id, "arn")]
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_topic_policy_denies_requests_without_tls(synthesized: SynthesizedApp, stack: str) -> None:
+    topic_id, _ = at_path(synthesized.resources(stack, "aws_sns_topic"), "messaging/topic")
+    [policy] = synthesized.resources(stack, "aws_sns_topic_policy").values()
+    assert policy["arn"] == ref("aws_sns_topic", topic_id, "arn")
+    statements = referenced_policy(synthesized, stack, policy["policy"])
+    deny = statement(statements, "DenyInsecureTransport")
+    assert is_tls_only_deny(deny, "sns")
+    assert deny["resources"] == [ref("aws_sns_topic", topic_id, "arn")]
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_only_cloudwatch_of_this_account_may_publish_through_the_topic_policy(
+    synthesized: SynthesizedApp, stack: str
+) -> None:
+    [policy] = synthesized.resources(stack, "aws_sns_topic_policy").values()
+    statements = referenced_policy(synthesized, stack, policy["policy"])
+    allows = [s for s in statements if s["effect"] == "Allow"]
+    assert [s["sid"] for s in allows] == ["CloudWatchAlarmsPublish"]
+    [alarms] = allows
+    assert alarms["actions"] == ["sns:Publish"]
+    assert alarms["principals"][0]["identifiers"][0].startswith("cloudwatch.")
+    assert alarms["condition"][0]["variable"] == "aws:SourceAccount"
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_dlq_admits_eventbridge_only_from_the_daily_rule(synthesized: SynthesizedApp, stack: str) -> None:
+    _, (dlq_id, _) = _queues(synthesized, stack)
+    [policy] = [p for p in synthesized.resources(stack, "aws_sqs_queue_policy").values()
+                if p["queue_url"] == ref("aws_sqs_queue", dlq_id, "url")]
+    statements = referenced_policy(synthesized, stack, policy["policy"])
+    allows = [s for s in statements if s["effect"] == "Allow"]
+    assert len(allows) == 1
+    [delivery] = allows
+    assert delivery["actions"] == ["sqs:SendMessage"]
+    assert delivery["resources"] == [ref("aws_sqs_queue", dlq_id, "arn")]
+    [principal] = delivery["principals"]
+    assert principal["type"] == "Service"
+    [service] = principal["identifiers"]
+    assert service.startswith("events.${data.aws_partition.") and service.endswith(".dns_suffix}")
+    [condition] = delivery["condition"]
+    assert (condition["test"], condition["variable"]) == ("ArnEquals", "aws:SourceArn")
+    [rule] = synthesized.resources(stack, "aws_cloudwatch_event_rule").values()
+    [source_arn] = condition["values"]
+    assert source_arn.startswith("arn:${data.aws_partition.")
+    assert ":events:${data.aws_region." in source_arn
+    assert source_arn.endswith(f".account_id}}:rule/{rule['name']}")
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_no_email_subscription_without_an_address(synthesized: SynthesizedApp, stack: str) -> None:
+    assert synthesized.resources(stack, "aws_sns_topic_subscription") == {}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="modules/messaging.py: the docstring says the DLQ accepts redrives from the fraud queue only, "
+    "but no redrive_allow_policy (byQueue) is set on the DLQ, so any queue of the account may redrive into it",
+)
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_dlq_accepts_redrives_from_the_fraud_queue_only(synthesized: SynthesizedApp, stack: str) -> None:
+    (queue_id, _), (dlq_id, dlq) = _queues(synthesized, stack)
+    allow_policies = [
+        p.get("redrive_allow_policy")
+        for p in synthesized.resources(stack, "aws_sqs_queue_redrive_allow_policy").values()
+        if p["queue_url"] == ref("aws_sqs_queue", dlq_id, "url")
+    ] or [dlq.get("redrive_allow_policy")]
+    [policy] = allow_policies
+    assert policy is not None
+    assert '"redrivePermission" = "byQueue"' in policy
+    assert f"aws_sqs_queue.{queue_id}.arn" in policy
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("visibility_timeout_seconds", 43_201), ("max_receive_count", 0), ("dlq_retention_seconds", 1_209_601),
+     ("dlq_retention_seconds", 59)],
+)
+def test_out_of_range_settings_are_rejected(field: str, value: int) -> None:
+    with pytest.raises(ValueError, match=field):
+        MessagingProps(queue_name="q", dlq_name="d", topic_name="t", kms_key_arn="k", context=None,  # type: ignore[arg-type]
+                       **{field: value})
