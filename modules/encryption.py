@@ -110,8 +110,7 @@ class EncryptionKey(Construct):
             self,
             "key",
             description=props.description,
-            enable_key_rotation=True,
-            rotation_period_in_days=365,
+            enable_key_rotation=True,  # yearly, the AWS default period
             deletion_window_in_days=props.deletion_window_days,
             policy=document.json,
         )

@@ -157,7 +157,6 @@ class PipelineFunction(Construct):
             environment={"variables": dict(props.environment)} if props.environment else None,
             tracing_config={"mode": "Active"},
             vpc_config={"subnet_ids": list(props.subnet_ids), "security_group_ids": list(props.security_group_ids)},
-            logging_config={"log_format": "JSON", "log_group": self.log_group.name},
             code_signing_config_arn=props.code_signing_config_arn,
             # The log group must exist (with retention and CMK) before Lambda would create its own,
             # and the role must carry its policy before the first invocation.

@@ -34,6 +34,8 @@ class ReportsBucketProps:
     """Days a replaced (overwritten) report version is kept."""
     force_destroy: bool = False
     """Allow destroy with reports inside (emulator only)."""
+    tls_only_policy: bool = True
+    """Attach the TLS-only bucket policy (off only for an emulator that cannot evaluate it)."""
 
     def __post_init__(self) -> None:
         # S3 requires 30 days in STANDARD before STANDARD_IA, and IA before GLACIER makes sense only earlier.
@@ -53,7 +55,10 @@ class ReportsBucket(Construct):
             self,
             "bucket",
             SecureBucketProps(
-                bucket_prefix=props.bucket_prefix, kms_key_arn=props.kms_key_arn, force_destroy=props.force_destroy
+                bucket_prefix=props.bucket_prefix,
+                kms_key_arn=props.kms_key_arn,
+                force_destroy=props.force_destroy,
+                tls_only_policy=props.tls_only_policy,
             ),
         )
         S3BucketLifecycleConfiguration(

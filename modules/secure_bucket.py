@@ -32,6 +32,9 @@ class SecureBucketProps:
     """Name prefix; AWS appends a unique suffix, so names never collide across accounts."""
     force_destroy: bool = False
     """Allow destroy with objects inside (never for data that must survive)."""
+    tls_only_policy: bool = True
+    """Attach the policy denying requests without TLS. Only an emulator that cannot evaluate
+    policy conditions turns this off (see stacks/emulator.py)."""
 
     def __post_init__(self) -> None:
         if (self.bucket is None) == (self.bucket_prefix is None):
@@ -81,6 +84,9 @@ class SecureBucket(Construct):
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
+        self.policy: S3BucketPolicy | None = None
+        if not props.tls_only_policy:
+            return
         tls_only = policy_document(
             self, "tls-only", [deny_insecure_transport("s3", [self.bucket.arn, f"{self.bucket.arn}/*"])]
         )

@@ -21,6 +21,8 @@ class StateBucketProps:
     """Account and region the key policy is scoped to."""
     force_destroy: bool = False
     """Allow destroy with state inside (emulator only)."""
+    tls_only_policy: bool = True
+    """Attach the TLS-only bucket policy (off only for an emulator that cannot evaluate it)."""
 
 
 class StateBucket(Construct):
@@ -42,7 +44,10 @@ class StateBucket(Construct):
             self,
             "bucket",
             SecureBucketProps(
-                bucket=props.bucket_name, kms_key_arn=self.key.key_arn, force_destroy=props.force_destroy
+                bucket=props.bucket_name,
+                kms_key_arn=self.key.key_arn,
+                force_destroy=props.force_destroy,
+                tls_only_policy=props.tls_only_policy,
             ),
         )
 

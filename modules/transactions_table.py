@@ -86,11 +86,12 @@ class TransactionsTable(Construct):
         return f"{self.table.arn}/index/{index}"
 
     def grant_write_and_lookup(self) -> list[PolicyStatement]:
-        """Conditional puts of new transactions and strongly consistent lookups by key."""
+        """Conditional puts of new transactions and strongly consistent lookups by id (a Query on
+        the partition key: the sort key is not known to a reader)."""
         return [
             PolicyStatement(
                 sid="TransactionsWriteAndLookup",
-                actions=["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"],
+                actions=["dynamodb:PutItem", "dynamodb:Query"],
                 resources=[self.table_arn],
             )
         ]

@@ -4,17 +4,58 @@ Nothing here applies to dev, staging or prod: only the `local` environment's sta
 - Every service endpoint points at the emulator, with dummy credentials (it checks none).
 - S3 uses path-style addressing (no wildcard DNS for virtual-hosted buckets on 127.0.0.1).
 - Credential, metadata-API and region validation are skipped: there is no real STS or IMDS.
+- Attributes the emulator does not read back as written are ignored by Terraform in the local
+  stacks only (EMULATOR_UNREAD_ATTRIBUTES, applied by the EmulatorRoundTrip aspect), so a plan
+  right after a deploy is empty there too.
+- Buckets go without the TLS-only policy: moto 5 applies a bucket-policy Deny without evaluating
+  its conditions, so "Deny s3:* when aws:SecureTransport is false" refuses every request, with
+  or without TLS (the emulator speaks plain HTTP on loopback anyway).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import jsii
+from cdktf import IAspect, TerraformResource
+from constructs import IConstruct
+
 # Services the stacks create resources in or read data sources from.
 EMULATED_SERVICES = (
     "apigateway", "cloudwatch", "cloudwatchlogs", "dynamodb", "ec2", "events", "iam", "kms",
     "lambda", "s3", "sns", "sqs", "sts",
 )
+
+
+# Resource type -> attributes moto 5 returns differently from what was written, and why.
+EMULATOR_UNREAD_ATTRIBUTES: dict[str, dict[str, str]] = {
+    "aws_vpc_security_group_egress_rule": {
+        "description": "DescribeSecurityGroupRules in moto omits rule descriptions",
+    },
+    "aws_vpc_security_group_ingress_rule": {
+        "description": "DescribeSecurityGroupRules in moto omits rule descriptions",
+    },
+    "aws_sqs_queue": {
+        "redrive_policy": "moto re-serializes the redrive JSON with spaces, which the provider reports as a change",
+    },
+}
+
+
+@jsii.implements(IAspect)
+class EmulatorRoundTrip:
+    """Adds `lifecycle.ignore_changes` for EMULATOR_UNREAD_ATTRIBUTES (local stacks only)."""
+
+    def visit(self, node: IConstruct) -> None:
+        """Ignore the unread attributes of one resource."""
+        if isinstance(node, TerraformResource):
+            unread = EMULATOR_UNREAD_ATTRIBUTES.get(node.terraform_resource_type)
+            if unread:
+                node.add_override("lifecycle.ignore_changes", sorted(unread))
+
+
+def bucket_tls_policy_supported(emulator_url: str | None) -> bool:
+    """Whether buckets of a stack can carry the TLS-only policy (always, except in the emulator)."""
+    return emulator_url is None
 
 
 def emulator_provider_settings(endpoint_url: str) -> dict[str, Any]:

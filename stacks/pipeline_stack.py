@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import Aspects, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from modules.api import TransactionsApi, TransactionsApiProps
@@ -22,6 +22,7 @@ from modules.schedule import DailySchedule, DailyScheduleProps
 from modules.transactions_table import CUSTOMER_INDEX, DAY_INDEX, TransactionsTable, TransactionsTableProps
 from stacks.artifacts import FunctionArtifacts
 from stacks.config import EnvironmentConfig
+from stacks.emulator import EmulatorRoundTrip, bucket_tls_policy_supported
 from stacks.provider import aws_provider, standard_tags
 from stacks.remote_state import RemoteStateSettings, use_remote_state
 
@@ -49,6 +50,8 @@ class FraudDetectionStack(TerraformStack):
         emulator_url = env.emulator.endpoint_url if env.emulator else None
         aws_provider(self, region=env.region, tags=standard_tags(env.name, env.tags), emulator_url=emulator_url)
         use_remote_state(self, state, env.name)
+        if emulator_url:
+            Aspects.of(self).add(EmulatorRoundTrip())
         naming = Naming(project="fraud", suffix=env.name_suffix)
         ctx = AwsContext(self, "context")
         disposable = env.emulator is not None  # emulator data may be destroyed with the stack
@@ -85,8 +88,12 @@ class FraudDetectionStack(TerraformStack):
         )
         reports = ReportsBucket(
             self, "reports",
-            ReportsBucketProps(bucket_prefix=f"{naming.name('reports')}-", kms_key_arn=key.key_arn,
-                               force_destroy=disposable),
+            ReportsBucketProps(
+                bucket_prefix=f"{naming.name('reports')}-",
+                kms_key_arn=key.key_arn,
+                force_destroy=disposable,
+                tls_only_policy=bucket_tls_policy_supported(emulator_url),
+            ),
         )
         layer = DependenciesLayer(
             self, "dependencies", DependenciesLayerProps(layer_name=naming.name("dependencies"), code=artifacts.layer)

@@ -7,6 +7,7 @@ from constructs import Construct
 
 from modules.aws_context import AwsContext
 from modules.state_bucket import StateBucket, StateBucketProps
+from stacks.emulator import bucket_tls_policy_supported
 from stacks.provider import aws_provider, standard_tags
 from stacks.remote_state import RemoteStateSettings
 
@@ -26,7 +27,12 @@ class StateBootstrapStack(TerraformStack):
         bucket = StateBucket(
             self,
             "state",
-            StateBucketProps(bucket_name=state.bucket, context=ctx, force_destroy=emulator_url is not None),
+            StateBucketProps(
+                bucket_name=state.bucket,
+                context=ctx,
+                force_destroy=emulator_url is not None,
+                tls_only_policy=bucket_tls_policy_supported(emulator_url),
+            ),
         )
         TerraformOutput(self, "state_bucket_name", value=bucket.bucket_name)
         TerraformOutput(self, "state_kms_key_arn", value=bucket.kms_key_arn)
