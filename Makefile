@@ -18,7 +18,7 @@ RUN := $(PIPENV) run
 TF_CLI_CONFIG := build/terraformrc
 STACKS_DIR := cdktf.out/stacks
 
-.PHONY: help install synth validate test lint clean
+.PHONY: help install synth validate local local-destroy test lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,12 @@ validate: $(TF_CLI_CONFIG) ## terraform init -backend=false && terraform validat
 	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir init -backend=false -input=false -no-color >/dev/null; \
 	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir validate -no-color | sed "s|^|$$(basename $$dir): |"; \
 	done
+
+local: install ## The main job: deploy into a local AWS emulator and run transactions end to end (KEEP=1 to stay up)
+	$(RUN) python -m tooling.local_main run $(if $(filter 1 true yes,$(KEEP)),--keep,)
+
+local-destroy: install ## Destroy a kept local deployment, show the empty state, stop the emulator
+	$(RUN) python -m tooling.local_main destroy
 
 test: install ## Lint, then run the whole test suite
 	$(RUN) ruff check .

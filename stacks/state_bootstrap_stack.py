@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import LocalBackend, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from modules.aws_context import AwsContext
@@ -16,13 +16,17 @@ class StateBootstrapStack(TerraformStack):
     """The state bucket (versioned, KMS, private, TLS-only). Its own state uses cdktf's default
     local backend (terraform.<stack>.tfstate in the project root), since the bucket cannot hold
     the state of its own creation; keep that file safe, or move it into the bucket afterwards
-    with `terraform init -migrate-state`."""
+    with `terraform init -migrate-state`. The emulator's copy keeps it in its synth directory."""
 
     def __init__(
         self, scope: Construct, stack_name: str, *, state: RemoteStateSettings, emulator_url: str | None = None
     ) -> None:
         super().__init__(scope, stack_name)
         aws_provider(self, region=state.region, tags=standard_tags("shared"), emulator_url=emulator_url)
+        if emulator_url:
+            # The emulator is disposable: its bootstrap state lives beside the synthesized stack,
+            # so two synth directories (a local run and the integration tests) never share it.
+            LocalBackend(self, path="terraform.tfstate")
         ctx = AwsContext(self, "context")
         bucket = StateBucket(
             self,

@@ -1,0 +1,104 @@
+"""The local AWS emulator: moto in server mode on a free loopback port.
+
+Started with AWS managed policies loaded (MOTO_IAM_LOAD_MANAGED_POLICIES=true), because the
+account stack attaches one. Stopped when the context ends unless asked to stay up; a running
+emulator is recorded in build/local/emulator.json so `make local-destroy` can find it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+STATE_FILE = Path(__file__).resolve().parent.parent / "build" / "local" / "emulator.json"
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """A running emulator."""
+
+    endpoint_url: str
+    """Base URL every service endpoint points at."""
+    pid: int
+    """Process id of the server."""
+    log_path: str
+    """Where the server writes its request log."""
+
+    def is_up(self) -> bool:
+        """Whether the server answers on its management API."""
+        try:
+            with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=2):  # noqa: S310 - loopback
+                return True
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self) -> None:
+        """Stop the server and forget it."""
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        STATE_FILE.unlink(missing_ok=True)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (on 127.0.0.1)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_emulator(log_dir: Path, *, port: int | None = None, timeout_seconds: float = 30) -> Emulator:
+    """Start moto's server on 127.0.0.1 and wait until it answers."""
+    port = port or free_port()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"moto-{port}.log"
+    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # not killed by a Ctrl-C meant for the caller's progress output
+        )
+    emulator = Emulator(endpoint_url=f"http://127.0.0.1:{port}", pid=process.pid, log_path=str(log_path))
+    deadline = time.monotonic() + timeout_seconds
+    while not emulator.is_up():
+        if process.poll() is not None:
+            raise RuntimeError(f"the emulator exited with {process.returncode}; see {log_path}")
+        if time.monotonic() > deadline:
+            emulator.stop()
+            raise TimeoutError(f"the emulator did not answer within {timeout_seconds} s; see {log_path}")
+        time.sleep(0.2)
+    STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    STATE_FILE.write_text(json.dumps(asdict(emulator)))
+    return emulator
+
+
+def running_emulator() -> Emulator | None:
+    """The emulator a previous run left up (KEEP=1), if it still answers."""
+    if not STATE_FILE.exists():
+        return None
+    emulator = Emulator(**json.loads(STATE_FILE.read_text()))
+    return emulator if emulator.is_up() else None
+
+
+@contextmanager
+def emulator_session(log_dir: Path, *, keep: bool = False) -> Iterator[Emulator]:
+    """An emulator for the duration of the block; left running when `keep` is true."""
+    emulator = start_emulator(log_dir)
+    try:
+        yield emulator
+    finally:
+        if not keep:
+            emulator.stop()
