@@ -130,8 +130,14 @@ def create_transaction() -> Response:
         return json_response(200, record, _request_id())
     _count("TransactionsAccepted")
     logger.info("transaction accepted")
-    # Relative to the stage: API Gateway serves the API under /<stage>, which the client already knows.
-    return json_response(201, record, _request_id(), headers={"Location": f"/transactions/{transaction_id}"})
+    return json_response(201, record, _request_id(), headers={"Location": _location(transaction_id)})
+
+
+def _location(transaction_id: str) -> str:
+    # The path the client called, stage included (/v1/transactions on the execute-api host,
+    # /transactions behind a custom domain's base path), so the header resolves to the record.
+    called = app.current_event.request_context.path or app.current_event.path
+    return f"{called.rstrip('/')}/{transaction_id}"
 
 
 @app.get("/transactions/<transaction_id>")

@@ -21,7 +21,8 @@ def test_created_returns_201_with_the_stored_record_and_location(post, valid_bod
     after = int(datetime.now(UTC).timestamp())
 
     assert response["statusCode"] == 201
-    assert response["multiValueHeaders"]["Location"][0] == "/transactions/txn-0001"
+    # The stage prefix the client called (requestContext.path) stays in the header.
+    assert response["multiValueHeaders"]["Location"][0] == "/dev/transactions/txn-0001"
     assert response["multiValueHeaders"]["Content-Type"][0] == "application/json"
     body = json.loads(response["body"])
     assert body["request_id"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
@@ -69,7 +70,7 @@ def test_generated_id_when_absent(post, valid_body, scan) -> None:
     assert response["statusCode"] == 201
     body = json.loads(response["body"])
     assert re.fullmatch(UUID4, body["transaction_id"])
-    assert response["multiValueHeaders"]["Location"][0] == f"/transactions/{body['transaction_id']}"
+    assert response["multiValueHeaders"]["Location"][0] == f"/dev/transactions/{body['transaction_id']}"
     assert [item["transaction_id"] for item in scan()] == [body["transaction_id"]]
 
 
