@@ -71,7 +71,7 @@ class PolicyStatement:
         # A wildcard is only acceptable where it restricts: in a Deny ("deny s3:* without TLS"
         # must cover actions added to the service later, which a list would miss).
         for action in self.actions:
-            if self.effect == "Allow" and (action == "*" or action.endswith(":*")):
+            if self.effect == "Allow" and "*" in action:
                 raise ValueError(f"statement {self.sid}: wildcard action {action!r} is not allowed")
         if "*" in self.resources and self.effect == "Allow" and not self.principals:
             unscoped = [a for a in self.actions if a not in ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS]

@@ -40,10 +40,21 @@ class PackagedCode:
     """base64(sha256(zip bytes)), as `source_code_hash` expects."""
 
 
+def _is_test_code(path: Path) -> bool:
+    return (
+        "tests" in path.parts
+        or path.name == "conftest.py"
+        or (path.name.startswith("test_") and path.suffix == ".py")
+    )
+
+
 def _packaged_files(root: Path) -> list[Path]:
     return sorted(
         p for p in root.rglob("*")
-        if p.is_file() and p.suffix in _PACKAGED_SUFFIXES and "__pycache__" not in p.parts
+        if p.is_file()
+        and p.suffix in _PACKAGED_SUFFIXES
+        and "__pycache__" not in p.parts
+        and not _is_test_code(p.relative_to(root))
     )
 
 

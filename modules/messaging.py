@@ -11,6 +11,7 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from cdktf_cdktf_provider_aws.sqs_queue_redrive_allow_policy import SqsQueueRedriveAllowPolicy
 from constructs import Construct
 
 from modules.aws_context import AwsContext
@@ -90,6 +91,13 @@ class Messaging(Construct):
             redrive_policy=Fn.jsonencode(
                 {"deadLetterTargetArn": self.dlq.arn, "maxReceiveCount": props.max_receive_count}
             ),
+        )
+        # Separate resource: the DLQ cannot name the fraud queue in its own arguments (a cycle).
+        SqsQueueRedriveAllowPolicy(
+            self,
+            "dlq-redrive-allow",
+            queue_url=self.dlq.url,
+            redrive_allow_policy=Fn.jsonencode({"redrivePermission": "byQueue", "sourceQueueArns": [self.queue.arn]}),
         )
         queue_doc = policy_document(self, "queue-policy-doc", [deny_insecure_transport("sqs", [self.queue.arn])])
         SqsQueuePolicy(self, "queue-policy", queue_url=self.queue.url, policy=queue_doc.json)

@@ -38,11 +38,12 @@ class ReportsBucketProps:
     """Attach the TLS-only bucket policy (off only for an emulator that cannot evaluate it)."""
 
     def __post_init__(self) -> None:
-        # S3 requires 30 days in STANDARD before STANDARD_IA, and IA before GLACIER makes sense only earlier.
+        # S3 requires 30 days in STANDARD before STANDARD_IA.
         if self.infrequent_access_after_days < 30:
             raise ValueError("infrequent_access_after_days must be >= 30 (S3 minimum for STANDARD_IA)")
-        if self.glacier_after_days <= self.infrequent_access_after_days:
-            raise ValueError("glacier_after_days must be after infrequent_access_after_days")
+        # Objects must also spend 30 days in STANDARD_IA before a transition to GLACIER.
+        if self.glacier_after_days < self.infrequent_access_after_days + 30:
+            raise ValueError("glacier_after_days must be at least 30 days after infrequent_access_after_days")
 
 
 class ReportsBucket(Construct):

@@ -17,6 +17,8 @@ class StateBucketProps:
 
     bucket_name: str
     """Bucket name every stack's S3 backend points at."""
+    key_alias: str
+    """Alias (without `alias/`) of the state key; backends name the key by it."""
     context: AwsContext
     """Account and region the key policy is scoped to."""
     force_destroy: bool = False
@@ -35,7 +37,7 @@ class StateBucket(Construct):
             self,
             "key",
             EncryptionKeyProps(
-                alias=f"{props.bucket_name}-state",
+                alias=props.key_alias,
                 description="Encrypts the fraud-detection Terraform state",
                 context=props.context,
             ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import App, Aspects
+from cdktf import App, Aspects, TerraformStack
 
 from modules.aspects import SecureByDefault
 from stacks.account_stack import AccountStack
@@ -44,5 +44,15 @@ def build_stacks(app: App, settings: AppSettings, artifacts: FunctionArtifacts) 
     )
     for env in environments.values():
         FraudDetectionStack(app, env, settings.local_state if env.emulator else settings.state, artifacts)
-    Aspects.of(app).add(SecureByDefault())
-    return [stack.node.id for stack in app.node.children]
+    return [stack.node.id for stack in enforce_security_rules(app)]
+
+
+def enforce_security_rules(app: App) -> list[TerraformStack]:
+    """Register the SecureByDefault aspect on every stack of `app`; return the stacks.
+
+    cdktf invokes aspects per stack, from the stack down: one registered on the App never runs.
+    """
+    stacks = [child for child in app.node.children if isinstance(child, TerraformStack)]
+    for stack in stacks:
+        Aspects.of(stack).add(SecureByDefault())
+    return stacks

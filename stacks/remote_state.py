@@ -29,6 +29,11 @@ class RemoteStateSettings:
         if self.key_prefix.startswith("/") or self.key_prefix.endswith("/") or not self.key_prefix:
             raise ValueError(f"state key prefix {self.key_prefix!r} must be non-empty without leading/trailing '/'")
 
+    @property
+    def kms_alias(self) -> str:
+        """Alias (without `alias/`) of the state bucket's key; the bootstrap stack creates it."""
+        return f"{self.bucket}-state"
+
     def key(self, stack_key: str) -> str:
         """State object key of one stack."""
         return f"{self.key_prefix}/{stack_key}/terraform.tfstate"
@@ -43,6 +48,8 @@ def use_remote_state(stack: TerraformStack, settings: RemoteStateSettings, stack
         key=settings.key(stack_key),
         region=settings.region,
         encrypt=True,
+        # Without a key id, encrypt=true means SSE-S3 and overrides the bucket's KMS default.
+        kms_key_id=f"alias/{settings.kms_alias}",
         endpoints={"s3": emulator, "sts": emulator, "iam": emulator} if emulator else None,
         use_path_style=True if emulator else None,
         skip_credentials_validation=True if emulator else None,

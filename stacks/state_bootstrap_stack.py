@@ -33,6 +33,7 @@ class StateBootstrapStack(TerraformStack):
             "state",
             StateBucketProps(
                 bucket_name=state.bucket,
+                key_alias=state.kms_alias,
                 context=ctx,
                 force_destroy=emulator_url is not None,
                 tls_only_policy=bucket_tls_policy_supported(emulator_url),

@@ -34,6 +34,7 @@ from modules.lambda_packaging import write_deterministic_zip
 from modules.messaging import Messaging, MessagingProps
 from modules.secure_bucket import SecureBucket, SecureBucketProps
 from modules.transactions_table import TransactionsTable, TransactionsTableProps
+from stacks.app import enforce_security_rules
 
 ERROR = "@cdktf/error"
 KEY = "arn:aws:kms:us-east-1:111111111111:key/test"
@@ -137,12 +138,12 @@ def aspect_run() -> AspectRun:
         except Exception as exc:  # noqa: BLE001 - jsii surfaces the JavaScript error as a RuntimeError
             synth_error = str(exc)
 
-        # The way stacks/app.py registers the aspect: once, on the App.
+        # The way stacks/app.py registers the aspect: through enforce_security_rules(app).
         app_level = App(outdir=str(Path(workdir) / "app-level"), stack_traces=False)
         stack = TerraformStack(app_level, "unencrypted")
         AwsProvider(stack, "aws", region="us-east-1")
         SqsQueue(stack, "queue", name="plain")
-        Aspects.of(app_level).add(SecureByDefault())
+        enforce_security_rules(app_level)
         try:
             app_level.synth()
             app_level_error = None
@@ -174,12 +175,6 @@ def test_synth_fails_naming_the_construct_path(aspect_run: AspectRun) -> None:
     assert words in aspect_run.synth_error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stacks/app.py registers SecureByDefault with Aspects.of(app); cdktf 0.21 invokes aspects per stack "
-    "starting at the stack, so aspects on the App never run and no rule is enforced in the real app "
-    "(register the aspect on each stack instead)",
-)
-def test_an_aspect_registered_on_the_app_reaches_every_stack(aspect_run: AspectRun) -> None:
+def test_the_apps_rule_registration_reaches_every_stack(aspect_run: AspectRun) -> None:
     assert aspect_run.app_level_synth_error is not None
     assert "unencrypted/queue" in aspect_run.app_level_synth_error

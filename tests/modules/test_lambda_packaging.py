@@ -129,11 +129,6 @@ def test_a_function_that_is_not_a_package_is_refused(source_tree: Path, tmp_path
         build_function_zip("loose", tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="modules/lambda_packaging.py: _packaged_files keeps every .py file under a package, so a tests/ "
-    "folder (test modules, conftest.py) inside a function package is shipped to Lambda",
-)
 def test_tests_inside_a_function_package_are_not_shipped(source_tree: Path, tmp_path: Path) -> None:
     (source_tree / "orders" / "tests").mkdir()
     (source_tree / "orders" / "tests" / "__init__.py").write_text("")

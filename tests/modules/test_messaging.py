@@ -117,11 +117,6 @@ def test_no_email_subscription_without_an_address(synthesized: SynthesizedApp, s
     assert synthesized.resources(stack, "aws_sns_topic_subscription") == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="modules/messaging.py: the docstring says the DLQ accepts redrives from the fraud queue only, "
-    "but no redrive_allow_policy (byQueue) is set on the DLQ, so any queue of the account may redrive into it",
-)
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
 def test_dlq_accepts_redrives_from_the_fraud_queue_only(synthesized: SynthesizedApp, stack: str) -> None:
     (queue_id, _), (dlq_id, dlq) = _queues(synthesized, stack)

@@ -75,12 +75,6 @@ def test_transitions_s3_would_refuse_are_rejected(overrides: dict[str, object], 
         _props(**overrides)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="modules/reports_bucket.py: ReportsBucketProps only checks glacier_after_days > "
-    "infrequent_access_after_days, but objects must stay 30 days in STANDARD_IA before GLACIER, so S3 "
-    "refuses e.g. IA at 30 / GLACIER at 45 when the lifecycle is applied instead of at synth",
-)
 @pytest.mark.parametrize("glacier_after_days", [31, 45, 59])
 def test_glacier_less_than_30_days_after_infrequent_access_is_rejected(glacier_after_days: int) -> None:
     with pytest.raises(ValueError, match="glacier_after_days"):

@@ -75,12 +75,6 @@ def test_stacks_keep_state_in_the_state_bucket_with_native_locking(synthesized: 
     assert backend["use_lockfile"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stacks/remote_state.py: the S3 backend sets encrypt=true without kms_key_id, which makes Terraform "
-    "write state objects with SSE-S3 (AES256) headers, overriding the bucket's default SSE-KMS: the state CMK "
-    "never encrypts the state",
-)
 @pytest.mark.parametrize("stack", REMOTE_STATE_STACKS)
 def test_state_objects_are_encrypted_with_the_state_key(synthesized: SynthesizedApp, stack: str) -> None:
     backend = synthesized.stack(stack)["terraform"]["backend"]["s3"]
