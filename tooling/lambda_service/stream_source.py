@@ -1,0 +1,171 @@
+"""DynamoDB stream -> function: reads the deployed table's stream and delivers it like Lambda's poller.
+
+Records are read through the Streams API (DescribeStream, GetShardIterator, GetRecords) from a
+checkpoint per shard (TRIM_HORIZON until the first delivery), filtered with the mapping's
+FilterCriteria (filtered-out records are checkpointed without an invocation, as in Lambda), grouped
+in batches of BatchSize, delivered with StreamBatchRunner (partial batch responses, bisection,
+MaximumRetryAttempts), and batches given up on are sent as failure records to the mapping's
+on-failure queue with SQS SendMessage. Records older than MaximumRecordAgeInSeconds are not
+delivered but sent to the on-failure queue ("RecordAgeExceeded").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tooling.lambda_service.batch import GiveUp, StreamBatchRunner, StreamRetryPolicy
+from tooling.lambda_service.checkpoints import CheckpointFile
+from tooling.lambda_service.events import dynamodb_stream_record, stream_failure_record
+from tooling.lambda_service.filter_patterns import passes_filters
+from tooling.lambda_service.mappings import EventSourceMapping, queue_url_of
+from tooling.lambda_service.runtime import InvocationResult
+from tooling.lambda_service.service import LambdaService
+
+
+@dataclass
+class StreamDrainReport:
+    """What one drain of a stream did."""
+
+    records_read: int = 0
+    records_filtered_out: int = 0
+    invocations: int = 0
+    failure_records: list[dict[str, Any]] = field(default_factory=list)
+
+
+class StreamSource:
+    """The poller of one DynamoDB stream mapping."""
+
+    def __init__(self, service: LambdaService, mapping: EventSourceMapping,
+                 checkpoint_file: CheckpointFile | None = None) -> None:
+        if mapping.service != "dynamodb":
+            raise ValueError(f"{mapping.source_arn} is not a DynamoDB stream")
+        self._service = service
+        self.mapping = mapping
+        self._streams = service.clients.client("dynamodbstreams")
+        self._sqs = service.clients.client("sqs")
+        # shard id -> last sequence number delivered (or skipped); absent = start at TRIM_HORIZON.
+        self._checkpoint_file = checkpoint_file
+        self._checkpoints: dict[str, str] = checkpoint_file.load() if checkpoint_file else {}
+        self._policy = StreamRetryPolicy(mapping.max_retries, mapping.bisect_on_error, mapping.report_item_failures)
+
+    def skip_to_latest(self) -> None:
+        """Checkpoint every shard at its newest record (what StartingPosition LATEST means at creation)."""
+        for shard_id in self._shard_ids():
+            records = self._read(shard_id)
+            if records:
+                self._checkpoints[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+        if self._checkpoint_file is not None:
+            self._checkpoint_file.save(self._checkpoints)
+
+    def pending(self) -> int:
+        """Records after the checkpoints (before filtering)."""
+        return sum(len(self._read(shard_id)) for shard_id in self._shard_ids())
+
+    def drain(self) -> StreamDrainReport:
+        """Deliver every record after the checkpoints, until the stream has nothing new."""
+        report = StreamDrainReport()
+        while True:
+            progressed = False
+            for shard_id in self._shard_ids():
+                records = self._read(shard_id)
+                if records:
+                    progressed = True
+                    self._deliver(shard_id, records, report)
+            if self._checkpoint_file is not None:
+                self._checkpoint_file.save(self._checkpoints)
+            if not progressed:
+                return report
+
+    def _shard_ids(self) -> list[str]:
+        description = self._streams.describe_stream(StreamArn=self.mapping.source_arn)["StreamDescription"]
+        return [shard["ShardId"] for shard in description.get("Shards", [])]
+
+    def _read(self, shard_id: str) -> list[dict[str, Any]]:
+        checkpoint = self._checkpoints.get(shard_id)
+        position: dict[str, Any] = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": checkpoint}
+            if checkpoint else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        iterator = self._streams.get_shard_iterator(
+            StreamArn=self.mapping.source_arn, ShardId=shard_id, **position
+        )["ShardIterator"]
+        records: list[dict[str, Any]] = []
+        while iterator:
+            page = self._streams.get_records(ShardIterator=iterator, Limit=1000)
+            if not page.get("Records"):
+                break
+            records.extend(page["Records"])
+            iterator = page.get("NextShardIterator")
+        region = self._service.clients.region
+        return [dynamodb_stream_record(r, self.mapping.source_arn, region) for r in records]
+
+    def _deliver(self, shard_id: str, records: list[dict[str, Any]], report: StreamDrainReport) -> None:
+        report.records_read += len(records)
+
+        def checkpoint(record: Mapping[str, Any]) -> None:
+            self._checkpoints[shard_id] = record["dynamodb"]["SequenceNumber"]
+
+        def invoke(batch: list[dict[str, Any]]) -> InvocationResult:
+            report.invocations += 1
+            return self._service.invoke(self.mapping.function_arn, {"Records": batch})
+
+        def give_up(failed: GiveUp[dict[str, Any]]) -> None:
+            outcome: InvocationResult = failed.last_outcome
+            report.failure_records.append(self._send_failure(
+                shard_id, failed.records, "RetryAttemptsExhausted", failed.invoke_count,
+                function_error="Unhandled" if not outcome.ok else None,
+                request_id=outcome.request_id,
+            ))
+
+        runner = StreamBatchRunner(self._policy, invoke, lambda r: r["dynamodb"]["SequenceNumber"], checkpoint,
+                                   give_up)
+        batch: list[dict[str, Any]] = []
+        for record in records:
+            if not passes_filters(record, self.mapping.filter_patterns):
+                report.records_filtered_out += 1
+                if not batch:
+                    checkpoint(record)
+                continue
+            if self._too_old(record):
+                if batch:
+                    runner.run(batch)
+                    batch = []
+                report.failure_records.append(self._send_failure(shard_id, [record], "RecordAgeExceeded", 0))
+                checkpoint(record)
+                continue
+            batch.append(record)
+            if len(batch) == self.mapping.batch_size:
+                runner.run(batch)
+                batch = []
+        if batch:
+            runner.run(batch)
+        if records:
+            # Filtered-out records after the last batch are consumed too.
+            last = records[-1]["dynamodb"]["SequenceNumber"]
+            if int(self._checkpoints.get(shard_id, "0")) < int(last):
+                self._checkpoints[shard_id] = last
+
+    def _too_old(self, record: Mapping[str, Any]) -> bool:
+        created = record["dynamodb"].get("ApproximateCreationDateTime")
+        limit = self.mapping.max_record_age_seconds
+        return limit >= 0 and isinstance(created, int | float) and datetime.now(UTC).timestamp() - created > limit
+
+    def _send_failure(
+        self, shard_id: str, records: list[dict[str, Any]], condition: str, invoke_count: int,
+        function_error: str | None = None, request_id: str | None = None,
+    ) -> dict[str, Any]:
+        failure = stream_failure_record(
+            records=records, shard_id=shard_id, stream_arn=self.mapping.source_arn,
+            function_arn=self.mapping.function_arn, condition=condition, invoke_count=invoke_count,
+            function_error=function_error, status_code=200, now=datetime.now(UTC), request_id=request_id,
+        )
+        if self.mapping.on_failure_arn:
+            if self.mapping.on_failure_arn.split(":")[2] != "sqs":
+                raise NotImplementedError(f"on-failure destination {self.mapping.on_failure_arn} is not a queue")
+            self._sqs.send_message(QueueUrl=queue_url_of(self._sqs, self.mapping.on_failure_arn),
+                                   MessageBody=json.dumps(failure))
+        return failure
