@@ -119,6 +119,9 @@ class TransactionsApi(Construct):
             description="Fraud-detection transaction intake",
             endpoint_configuration={"types": ["REGIONAL"]},
             tags=dict(props.tags),
+            # Should the API ever be replaced, the new one exists before the old one (and its stage)
+            # is removed, so clients switching to the new URL never meet a gap.
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
         api_id = self.rest_api.id
         transactions = ApiGatewayResource(
@@ -279,6 +282,11 @@ class TransactionsApi(Construct):
     def api_id(self) -> str:
         """Id of the REST API."""
         return self.rest_api.id
+
+    @property
+    def stage_arn(self) -> str:
+        """ARN of the stage (what a web ACL is associated with)."""
+        return self.stage.arn
 
     @property
     def stage_name(self) -> str:

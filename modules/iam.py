@@ -111,8 +111,11 @@ def policy_document(scope: Construct, id_: str, statements: Sequence[PolicyState
     return DataAwsIamPolicyDocument(scope, id_, statement=[s.render() for s in statements])
 
 
-def service_trust_policy(scope: Construct, id_: str, service: str) -> DataAwsIamPolicyDocument:
-    """Trust policy letting one AWS service principal assume a role."""
+def service_trust_policy(
+    scope: Construct, id_: str, service: str, conditions: Sequence[Condition] = ()
+) -> DataAwsIamPolicyDocument:
+    """Trust policy letting one AWS service principal assume a role, optionally only under
+    `conditions` (e.g. aws:SourceAccount, against the confused-deputy problem)."""
     return policy_document(
         scope,
         id_,
@@ -122,6 +125,7 @@ def service_trust_policy(scope: Construct, id_: str, service: str) -> DataAwsIam
                 actions=["sts:AssumeRole"],
                 resources=[],
                 principals=[Principal(type="Service", identifiers=[service])],
+                conditions=conditions,
             )
         ],
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cdktf import Fn
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.flow_log import FlowLog
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
@@ -19,6 +21,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from modules.aws_context import AwsContext
+from modules.iam import Condition, PolicyStatement, policy_document, service_trust_policy
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,13 +29,20 @@ class PrivateNetworkProps:
     """Settings of the private network."""
 
     name: str
-    """Name tag prefix of the network's resources."""
+    """Name tag prefix of the network's resources (and name of the flow-log group and role)."""
     context: AwsContext
     """Region used for endpoint service names."""
+    kms_key_arn: str
+    """CMK of the flow-log group."""
+    log_retention_days: int
+    """Retention of the flow-log group."""
     cidr_block: str = "10.20.0.0/16"
     """Address range of the VPC."""
     subnet_cidrs: Sequence[str] = ("10.20.0.0/20", "10.20.16.0/20")
     """One private subnet per availability zone (at least two, for Lambda's high availability)."""
+    zone_letters: Sequence[str] = ("a", "b")
+    """Availability zones of the subnets, as letters after the region name, in subnet order. Pinned
+    by name so a zone AWS adds later never shifts a subnet into another zone (a replacement)."""
     gateway_endpoint_services: Sequence[str] = ("dynamodb", "s3")
     """Services reached through gateway endpoints (free, route-table based)."""
     interface_endpoint_services: Sequence[str] = field(default=("sqs", "sns", "kms"))
@@ -41,6 +51,8 @@ class PrivateNetworkProps:
     def __post_init__(self) -> None:
         if len(self.subnet_cidrs) < 2:
             raise ValueError("at least two private subnets in two availability zones are required")
+        if len(self.zone_letters) != len(self.subnet_cidrs) or len(set(self.zone_letters)) != len(self.zone_letters):
+            raise ValueError("zone_letters must name one distinct availability zone per subnet")
 
 
 class PrivateNetwork(Construct):
@@ -48,6 +60,8 @@ class PrivateNetwork(Construct):
 
     Functions get a security group that only allows HTTPS out, to the endpoints' security group
     and to the gateway endpoints' prefix lists; the VPC's default security group allows nothing.
+    Every flow (accepted and rejected) is logged to a CMK-encrypted log group: the record of which
+    address talked to which, that an investigation of a compromised function starts from.
     """
 
     def __init__(self, scope: Construct, id_: str, props: PrivateNetworkProps) -> None:
@@ -63,7 +77,9 @@ class PrivateNetwork(Construct):
         )
         # Nothing may use the default security group: strip its rules.
         DefaultSecurityGroup(self, "default-sg", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-default"})
-        zones = DataAwsAvailabilityZones(self, "zones", state="available")
+        # Zones are named, not looked up ("whatever is available"): a zone AWS adds, or a change in
+        # the order zones are listed in, never moves a subnet (which would replace it).
+        zone_names = [f"{region}{letter}" for letter in props.zone_letters]
         self.route_table = RouteTable(
             self, "private-routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-private"}
         )
@@ -74,7 +90,7 @@ class PrivateNetwork(Construct):
                 f"private-{index}",
                 vpc_id=self.vpc.id,
                 cidr_block=cidr,
-                availability_zone=Fn.element(zones.names, index),
+                availability_zone=zone_names[index],
                 map_public_ip_on_launch=False,
                 tags={"Name": f"{props.name}-private-{index}"},
             )
@@ -82,6 +98,8 @@ class PrivateNetwork(Construct):
                 self, f"private-{index}-routes", subnet_id=subnet.id, route_table_id=self.route_table.id
             )
             self.subnets.append(subnet)
+
+        self._flow_logs(props)
 
         self.function_security_group = SecurityGroup(
             self,
@@ -156,6 +174,55 @@ class PrivateNetwork(Construct):
                 security_group_ids=[self.endpoint_security_group.id],
                 tags={"Name": f"{props.name}-{service}"},
             )
+
+    def _flow_logs(self, props: PrivateNetworkProps) -> None:
+        ctx = props.context
+        self.flow_log_group = CloudwatchLogGroup(
+            self,
+            "flow-logs",
+            name=f"/aws/vpc/{props.name}/flow-logs",
+            retention_in_days=props.log_retention_days,
+            kms_key_id=props.kms_key_arn,
+        )
+        # Only the flow-logs service acting for this account's flow logs may assume the role.
+        trust = service_trust_policy(
+            self,
+            "flow-logs-trust",
+            ctx.service_principal("vpc-flow-logs"),
+            conditions=[
+                Condition(test="StringEquals", variable="aws:SourceAccount", values=[ctx.account_id]),
+                Condition(test="ArnLike", variable="aws:SourceArn", values=[ctx.arn("ec2", "vpc-flow-log/*")]),
+            ],
+        )
+        self.flow_log_role = IamRole(
+            self, "flow-logs-role", name=f"{props.name}-flow-logs"[:64], assume_role_policy=trust.json
+        )
+        delivery = policy_document(
+            self,
+            "flow-logs-policy-doc",
+            [
+                PolicyStatement(
+                    sid="DeliverToOwnLogGroup",
+                    actions=["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                    resources=[self.flow_log_group.arn, f"{self.flow_log_group.arn}:log-stream:*"],
+                ),
+            ],
+        )
+        policy = IamRolePolicy(
+            self, "flow-logs-policy", role=self.flow_log_role.id, name="deliver-flow-logs", policy=delivery.json
+        )
+        self.flow_log = FlowLog(
+            self,
+            "flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=self.flow_log_group.arn,
+            iam_role_arn=self.flow_log_role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": f"{props.name}-flow-log"},
+            depends_on=[policy],
+        )
 
     @property
     def subnet_ids(self) -> list[str]:

@@ -48,7 +48,7 @@ class ReportsBucketProps:
 
 class ReportsBucket(Construct):
     """SSE-KMS (bucket key), versioned, private, TLS-only; STANDARD_IA at 30 days, GLACIER at 90,
-    noncurrent versions expire."""
+    noncurrent versions expire, incomplete multipart uploads are aborted after 7 days."""
 
     def __init__(self, scope: Construct, id_: str, props: ReportsBucketProps) -> None:
         super().__init__(scope, id_)
@@ -84,10 +84,17 @@ class ReportsBucket(Construct):
                             noncurrent_days=props.noncurrent_expiry_days
                         )
                     ],
+                ),
+                # Applies to the whole bucket (an empty filter): an upload abandoned anywhere, not
+                # only under reports/, is removed instead of being billed forever.
+                S3BucketLifecycleConfigurationRule(
+                    id="abort-incomplete-uploads",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter()],
                     abort_incomplete_multipart_upload=[
                         S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
                     ],
-                )
+                ),
             ],
             # Versioning must be on before noncurrent-version rules are accepted.
             depends_on=[self.secure.versioning],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
@@ -35,6 +36,9 @@ class SecureBucketProps:
     tls_only_policy: bool = True
     """Attach the policy denying requests without TLS. Only an emulator that cannot evaluate
     policy conditions turns this off (see stacks/emulator.py)."""
+    event_notifications: bool = True
+    """Send the bucket's object events to EventBridge (default bus), so a reviewer's audit rule or a
+    downstream consumer can subscribe without changing the bucket."""
 
     def __post_init__(self) -> None:
         if (self.bucket is None) == (self.bucket_prefix is None):
@@ -43,7 +47,7 @@ class SecureBucketProps:
 
 class SecureBucket(Construct):
     """Bucket plus versioning, SSE-KMS (bucket key on), public access block, owner-enforced
-    object ownership and a policy denying any request not made over TLS."""
+    object ownership, object events to EventBridge and a policy denying any request not made over TLS."""
 
     def __init__(self, scope: Construct, id_: str, props: SecureBucketProps) -> None:
         super().__init__(scope, id_)
@@ -84,6 +88,9 @@ class SecureBucket(Construct):
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
+        self.notifications: S3BucketNotification | None = None
+        if props.event_notifications:
+            self.notifications = S3BucketNotification(self, "events", bucket=self.bucket.id, eventbridge=True)
         self.policy: S3BucketPolicy | None = None
         if not props.tls_only_policy:
             return

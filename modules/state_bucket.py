@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
 from constructs import Construct
 
 from modules.aws_context import AwsContext
@@ -25,11 +32,20 @@ class StateBucketProps:
     """Allow destroy with state inside (emulator only)."""
     tls_only_policy: bool = True
     """Attach the TLS-only bucket policy (off only for an emulator that cannot evaluate it)."""
+    noncurrent_state_days: int = 365
+    """Days a replaced state revision is kept (the newest `kept_state_revisions` are kept regardless)."""
+    kept_state_revisions: int = 50
+    """Replaced state revisions kept however old they are: enough to roll back any recent apply."""
+
+    def __post_init__(self) -> None:
+        if self.noncurrent_state_days < 1 or not 1 <= self.kept_state_revisions <= 100:
+            raise ValueError("noncurrent_state_days must be >= 1 and kept_state_revisions 1..100")
 
 
 class StateBucket(Construct):
-    """Versioned (every state revision recoverable), SSE-KMS with its own CMK, private, TLS-only.
-    Locking uses S3 conditional writes (`use_lockfile`), so no DynamoDB lock table is needed."""
+    """Versioned (state revisions recoverable for a year, the newest 50 always), SSE-KMS with its own
+    CMK, private, TLS-only; incomplete uploads are aborted after 7 days. Locking uses S3 conditional
+    writes (`use_lockfile`), so no DynamoDB lock table is needed."""
 
     def __init__(self, scope: Construct, id_: str, props: StateBucketProps) -> None:
         super().__init__(scope, id_)
@@ -51,6 +67,30 @@ class StateBucket(Construct):
                 force_destroy=props.force_destroy,
                 tls_only_policy=props.tls_only_policy,
             ),
+        )
+
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=self.secure.bucket.id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-old-state-revisions",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter()],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=props.noncurrent_state_days,
+                            newer_noncurrent_versions=props.kept_state_revisions,
+                        )
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                )
+            ],
+            # Versioning must be on before noncurrent-version rules are accepted.
+            depends_on=[self.secure.versioning],
         )
 
     @property

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
+CodeSigningPolicy = Literal["Enforce", "Warn"]
 FunctionKey = Literal["transaction_api", "fraud_analyzer", "notifier", "report_generator"]
 FUNCTION_KEYS: tuple[FunctionKey, ...] = ("transaction_api", "fraud_analyzer", "notifier", "report_generator")
 
@@ -18,6 +19,8 @@ FUNCTION_KEYS: tuple[FunctionKey, ...] = ("transaction_api", "fraud_analyzer", "
 LOG_RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
+# The largest body AWS WAF inspects on a regional API (default 8 KB, raised up to 64 KB per web ACL).
+MAX_WAF_BODY_BYTES = 65_536
 _SUFFIX = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -153,6 +156,14 @@ class EnvironmentConfig:
     """Days after which a transaction item expires through DynamoDB TTL."""
     day_shards: int = 8
     """Write shards of the per-day index; spreads one day's writes over several partitions."""
+    code_signing: CodeSigningPolicy = "Warn"
+    """What Lambda does with an unsigned or wrongly signed deployment package: `Enforce` rejects it,
+    `Warn` deploys it and logs a CloudWatch warning. Enforce wherever production data flows."""
+    waf_requests_per_ip_per_5min: int = 60_000
+    """Requests one source IP may send in a 5-minute window before the web ACL blocks it (429).
+    The stage throttles the whole API at `api_throttle.rate_limit`; one address sending more than a
+    fifth of that (200 rps) is treated as abuse. Producers behind one NAT address that need more
+    raise this."""
     tags: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Extra tags, merged into the provider's default tags."""
     emulator: EmulatorSettings | None = None
@@ -181,8 +192,16 @@ class EnvironmentConfig:
         self._validate_queue_timing(where)
         if not 1 <= self.day_shards <= 64:
             raise ConfigError(f"{where}: day_shards must be 1..64")
-        if not 256 <= self.max_body_bytes <= 1_048_576:
-            raise ConfigError(f"{where}: max_body_bytes must be 256..1048576")
+        if not 256 <= self.max_body_bytes <= MAX_WAF_BODY_BYTES:
+            # The web ACL enforces the limit before the function; it can inspect at most 64 KB of a body.
+            raise ConfigError(f"{where}: max_body_bytes must be 256..{MAX_WAF_BODY_BYTES} (WAF body inspection limit)")
+        if self.code_signing not in ("Enforce", "Warn"):
+            raise ConfigError(f"{where}: code_signing must be 'Enforce' or 'Warn', got {self.code_signing!r}")
+        if not 10 <= self.waf_requests_per_ip_per_5min <= 300 * self.api_throttle.rate_limit:
+            raise ConfigError(
+                f"{where}: waf_requests_per_ip_per_5min must be 10..{300 * self.api_throttle.rate_limit} "
+                "(above the stage's own throttle for 5 minutes the rule could never fire)"
+            )
         if not 1 <= self.history_window_days <= 365:
             raise ConfigError(f"{where}: history_window_days must be 1..365")
         if self.history_window_days > self.transaction_ttl_days:
@@ -265,6 +284,7 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         name_suffix="stg",
         functions=_functions(concurrency=20),
         tags=MappingProxyType({"DataClassification": "confidential"}),
+        code_signing="Enforce",
     )
     prod = replace(
         dev,
@@ -274,6 +294,7 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         deletion_protection=True,
         log_retention_days=7,
         tags=MappingProxyType({"DataClassification": "confidential"}),
+        code_signing="Enforce",
     )
     # The emulator environment: same shape as dev. What the emulator forces is confined to
     # EmulatorSettings and stacks/emulator.py, never to dev, staging or prod.

@@ -7,6 +7,9 @@ Nothing here applies to dev, staging or prod: only the `local` environment's sta
 - Attributes the emulator does not read back as written are ignored by Terraform in the local
   stacks only (EMULATOR_UNREAD_ATTRIBUTES, applied by the EmulatorRoundTrip aspect), so a plan
   right after a deploy is empty there too.
+- Functions go without a code signing configuration: moto 5 has no CreateCodeSigningConfig. The
+  local environment's policy is Warn (unsigned packages deploy) like dev, so nothing it runs
+  would differ; dev, staging and prod always carry the configuration.
 - Buckets go without the TLS-only policy: moto 5 applies a bucket-policy Deny without evaluating
   its conditions, so "Deny s3:* when aws:SecureTransport is false" refuses every request, with
   or without TLS (the emulator speaks plain HTTP on loopback anyway).
@@ -51,6 +54,12 @@ class EmulatorRoundTrip:
             unread = EMULATOR_UNREAD_ATTRIBUTES.get(node.terraform_resource_type)
             if unread:
                 node.add_override("lifecycle.ignore_changes", sorted(unread))
+
+
+def code_signing_supported(emulator_url: str | None) -> bool:
+    """Whether functions of a stack get a code signing configuration (always, except in the emulator:
+    moto 5 implements no CreateCodeSigningConfig, and the local environment would only Warn anyway)."""
+    return emulator_url is None
 
 
 def bucket_tls_policy_supported(emulator_url: str | None) -> bool:

@@ -7,6 +7,7 @@ from constructs import Construct
 
 from modules.api import TransactionsApi, TransactionsApiProps
 from modules.aws_context import AwsContext
+from modules.code_signing import CodeSigning, CodeSigningProps
 from modules.dependencies_layer import DependenciesLayer, DependenciesLayerProps
 from modules.encryption import EncryptionKey, EncryptionKeyProps
 from modules.event_wiring import QueueMappingProps, QueueToFunction, StreamMappingProps, StreamToFunction
@@ -20,9 +21,10 @@ from modules.network import PrivateNetwork, PrivateNetworkProps
 from modules.reports_bucket import ReportsBucket, ReportsBucketProps
 from modules.schedule import DailySchedule, DailyScheduleProps
 from modules.transactions_table import CUSTOMER_INDEX, DAY_INDEX, TransactionsTable, TransactionsTableProps
+from modules.web_acl import ApiWebAcl, ApiWebAclProps
 from stacks.artifacts import FunctionArtifacts
 from stacks.config import EnvironmentConfig
-from stacks.emulator import EmulatorRoundTrip, bucket_tls_policy_supported
+from stacks.emulator import EmulatorRoundTrip, bucket_tls_policy_supported, code_signing_supported
 from stacks.provider import aws_provider, standard_tags
 from stacks.remote_state import RemoteStateSettings, use_remote_state
 
@@ -35,9 +37,9 @@ _DESCRIPTIONS = {
 
 
 class FraudDetectionStack(TerraformStack):
-    """API -> transaction function -> table (stream) -> analyzer -> fraud queue (+DLQ) -> notifier ->
-    alert topic; daily schedule -> report generator -> reports bucket; CMK, private network,
-    alarms and dashboard."""
+    """WAF -> API -> transaction function -> table (stream) -> analyzer -> fraud queue (+DLQ) ->
+    notifier -> alert topic; daily schedule -> report generator -> reports bucket; CMK, private
+    network with flow logs, code signing, alarms and dashboard."""
 
     def __init__(
         self,
@@ -61,7 +63,11 @@ class FraudDetectionStack(TerraformStack):
             EncryptionKeyProps(alias=naming.name("pipeline"), description=f"Fraud-detection pipeline ({env.name})",
                                context=ctx),
         )
-        network = PrivateNetwork(self, "network", PrivateNetworkProps(name=naming.name("network"), context=ctx))
+        network = PrivateNetwork(
+            self, "network",
+            PrivateNetworkProps(name=naming.name("network"), context=ctx, kms_key_arn=key.key_arn,
+                                log_retention_days=env.log_retention_days),
+        )
         table = TransactionsTable(
             self, "transactions",
             TransactionsTableProps(table_name=naming.name("transactions"), kms_key_arn=key.key_arn,
@@ -97,6 +103,18 @@ class FraudDetectionStack(TerraformStack):
         )
         layer = DependenciesLayer(
             self, "dependencies", DependenciesLayerProps(layer_name=naming.name("dependencies"), code=artifacts.layer)
+        )
+
+        signing = (
+            CodeSigning(
+                self, "code-signing",
+                CodeSigningProps(
+                    profile_name_prefix=f"fraud_functions_{env.name_suffix}_".replace("-", "_"),
+                    description=f"Fraud-detection functions ({env.name}): only packages signed by the profile",
+                    untrusted_artifact_on_deployment=env.code_signing,
+                ),
+            )
+            if code_signing_supported(emulator_url) else None
         )
 
         common_env = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -148,6 +166,7 @@ class FraudDetectionStack(TerraformStack):
                     layer_arns=[layer.layer_arn],
                     policy_statements=statements,
                     error_rate_threshold_percent=env.alarms.function_error_rate_percent,
+                    code_signing_config_arn=signing.config_arn if signing else None,
                 ),
             )
 
@@ -191,6 +210,17 @@ class FraudDetectionStack(TerraformStack):
                 log_retention_days=env.log_retention_days,
                 throttle_rate_limit=env.api_throttle.rate_limit,
                 throttle_burst_limit=env.api_throttle.burst_limit,
+            ),
+        )
+        ApiWebAcl(
+            self, "waf",
+            ApiWebAclProps(
+                name=naming.name("transactions-api"),
+                stage_arn=api.stage_arn,
+                max_body_bytes=env.max_body_bytes,
+                requests_per_ip_per_5min=env.waf_requests_per_ip_per_5min,
+                kms_key_arn=key.key_arn,
+                log_retention_days=env.log_retention_days,
             ),
         )
         PipelineMonitoring(
