@@ -25,6 +25,30 @@ ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS: Mapping[str, str] = {
     # X-Ray segments are not resources.
     "xray:PutTraceSegments": "active tracing: segment upload",
     "xray:PutTelemetryRecords": "active tracing: daemon telemetry",
+    # Deploying an environment (modules/deploy_permissions.py): lookups Terraform makes while
+    # planning, and creations of resources that have no name to scope by until they exist.
+    "ec2:DescribeAvailabilityZones": "deploy: subnet placement lookup",
+    "ec2:DescribeFlowLogs": "deploy: flow log refresh",
+    "ec2:DescribeNetworkAcls": "deploy: VPC refresh (default network ACL)",
+    "ec2:DescribePrefixLists": "deploy: gateway endpoint prefix lists",
+    "ec2:DescribeRouteTables": "deploy: route table refresh",
+    "ec2:DescribeSecurityGroupRules": "deploy: security group rule refresh",
+    "ec2:DescribeSecurityGroups": "deploy: security group refresh",
+    "ec2:DescribeVpcEndpointServices": "deploy: interface endpoint service lookup",
+    "ec2:DescribeVpcEndpoints": "deploy: VPC endpoint refresh",
+    "ec2:DescribeVpcs": "deploy: VPC refresh",
+    "kms:CreateKey": "deploy: a key has no ARN before it exists",
+    "kms:ListAliases": "deploy: alias refresh",
+    "lambda:CreateCodeSigningConfig": "deploy: a code-signing config has no ARN before it exists",
+    "lambda:CreateEventSourceMapping": "deploy: scoped by the lambda:FunctionArn condition instead",
+    "logs:CreateLogDelivery": "deploy: WAF log delivery to CloudWatch Logs",
+    "logs:DeleteLogDelivery": "deploy: WAF log delivery to CloudWatch Logs",
+    "logs:DescribeLogGroups": "deploy: log group refresh (a list call)",
+    "logs:DescribeResourcePolicies": "deploy: WAF log delivery resource policy",
+    "logs:GetLogDelivery": "deploy: WAF log delivery to CloudWatch Logs",
+    "logs:ListLogDeliveries": "deploy: WAF log delivery to CloudWatch Logs",
+    "logs:PutResourcePolicy": "deploy: WAF log delivery resource policy",
+    "logs:UpdateLogDelivery": "deploy: WAF log delivery to CloudWatch Logs",
 }
 
 
