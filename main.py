@@ -15,7 +15,9 @@ def main() -> None:
     app = App()
     context = {
         key: app.node.try_get_context(key)
-        for key in ("stateBucket", "stateRegion", "stateKeyPrefix", "accountRegion", "emulatorUrl")
+        for key in (
+            "stateBucket", "stateRegion", "stateKeyPrefix", "accountRegion", "emulatorUrl", "githubRepository",
+        )
     }
     settings = resolve_settings(os.environ, {k: v for k, v in context.items() if v is not None})
     build_stacks(app, settings, build_artifacts())

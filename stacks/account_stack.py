@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from modules.api_gateway_account import ApiGatewayLoggingRole, ApiGatewayLoggingRoleProps
 from modules.aws_context import AwsContext
+from modules.deploy_role import DeployRole, DeployRoleProps, StateAccess
+from modules.github_oidc import GithubOidcProvider
+from stacks.config import EnvironmentConfig
 from stacks.provider import aws_provider, standard_tags
 from stacks.remote_state import RemoteStateSettings, use_remote_state
 
 
 class AccountStack(TerraformStack):
-    """The API Gateway CloudWatch role of the account (aws_api_gateway_account is a singleton:
-    environment stacks sharing an account would otherwise overwrite each other's setting)."""
+    """What exists once per account and region: the API Gateway CloudWatch role
+    (aws_api_gateway_account is a singleton: environment stacks sharing an account would otherwise
+    overwrite each other's setting), GitHub's OIDC provider (IAM allows one per URL), and one
+    deploy role per environment, trusted only by `github_repository`'s jobs in that environment.
+
+    It holds the roles CI deploys with, so it is deployed by an administrator, never by CI."""
 
     def __init__(
         self,
@@ -23,6 +32,8 @@ class AccountStack(TerraformStack):
         region: str,
         state: RemoteStateSettings,
         state_key: str,
+        github_repository: str,
+        environments: Sequence[EnvironmentConfig],
         emulator_url: str | None = None,
     ) -> None:
         super().__init__(scope, stack_name)
@@ -35,3 +46,25 @@ class AccountStack(TerraformStack):
             ApiGatewayLoggingRoleProps(role_name=f"fraud-apigw-cloudwatch-{region}", context=ctx),
         )
         TerraformOutput(self, "api_gateway_cloudwatch_role_arn", value=role.role_arn)
+
+        github = GithubOidcProvider(self, "github-oidc")
+        TerraformOutput(self, "github_oidc_provider_arn", value=github.arn)
+        state_access = StateAccess(
+            bucket=state.bucket, region=state.region, key_prefix=state.key_prefix, kms_alias=state.kms_alias
+        )
+        for env in environments:
+            deploy = DeployRole(
+                self,
+                f"deploy-{env.name}",
+                DeployRoleProps(
+                    environment=env.name,
+                    name_suffix=env.name_suffix,
+                    github_repository=github_repository,
+                    oidc_provider_arn=github.arn,
+                    state=state_access,
+                    region=env.region,
+                    context=ctx,
+                ),
+            )
+            # Goes into the GitHub environment's AWS_DEPLOY_ROLE_ARN variable.
+            TerraformOutput(self, f"deploy_role_arn_{env.name}", value=deploy.role_arn)

@@ -33,6 +33,8 @@ def build_stacks(app: App, settings: AppSettings, artifacts: FunctionArtifacts) 
         region=settings.account_region,
         state=settings.state,
         state_key=f"account-{settings.account_region}",
+        github_repository=settings.github_repository,
+        environments=[env for env in environments.values() if not env.emulator],
     )
     AccountStack(
         app,
@@ -40,6 +42,8 @@ def build_stacks(app: App, settings: AppSettings, artifacts: FunctionArtifacts) 
         region=environments["local"].region,
         state=settings.local_state,
         state_key="account-local",
+        github_repository=settings.github_repository,
+        environments=[environments["local"]],
         emulator_url=settings.emulator_url,
     )
     for env in environments.values():

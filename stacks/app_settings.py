@@ -7,6 +7,7 @@
 | state key prefix | FRAUD_STATE_KEY_PREFIX | stateKeyPrefix | fraud-detection |
 | account stack region | FRAUD_ACCOUNT_REGION | accountRegion | us-east-1 |
 | emulator URL (local stacks) | FRAUD_EMULATOR_URL | emulatorUrl | http://127.0.0.1:5000 |
+| repository of the deploy roles | FRAUD_GITHUB_REPOSITORY | githubRepository | example-org/fraud-detection |
 
 The environment variable wins over the context key; both win over the default.
 """
@@ -28,6 +29,7 @@ _DEFAULTS = {
     "FRAUD_STATE_KEY_PREFIX": ("stateKeyPrefix", "fraud-detection"),
     "FRAUD_ACCOUNT_REGION": ("accountRegion", "us-east-1"),
     "FRAUD_EMULATOR_URL": ("emulatorUrl", "http://127.0.0.1:5000"),
+    "FRAUD_GITHUB_REPOSITORY": ("githubRepository", "example-org/fraud-detection"),
 }
 
 
@@ -43,6 +45,8 @@ class AppSettings:
     """Region of the AWS account stack."""
     emulator_url: str
     """Base URL of the local emulator."""
+    github_repository: str
+    """`owner/name` of the repository whose workflows may assume the deploy roles."""
 
 
 def resolve_settings(environ: Mapping[str, str], context: Mapping[str, Any]) -> AppSettings:
@@ -63,4 +67,5 @@ def resolve_settings(environ: Mapping[str, str], context: Mapping[str, Any]) -> 
         ),
         account_region=value("FRAUD_ACCOUNT_REGION"),
         emulator_url=emulator_url,
+        github_repository=value("FRAUD_GITHUB_REPOSITORY"),
     )

@@ -25,7 +25,8 @@ def test_role_is_assumed_by_api_gateway_only(synthesized: SynthesizedApp, stack:
 @pytest.mark.parametrize("stack", ACCOUNT_STACKS)
 def test_push_to_cloudwatch_policy_is_attached(synthesized: SynthesizedApp, stack: str) -> None:
     role_id, _ = at_path(synthesized.resources(stack, "aws_iam_role"), "api-gateway-logging/role")
-    [attachment] = synthesized.resources(stack, "aws_iam_role_policy_attachment").values()
+    _, attachment = at_path(synthesized.resources(stack, "aws_iam_role_policy_attachment"),
+                            "api-gateway-logging/push-to-cloudwatch")
     assert attachment["role"] == ref("aws_iam_role", role_id, "name")
     assert attachment["policy_arn"].startswith("arn:${data.aws_partition.")
     assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")

@@ -1,0 +1,385 @@
+"""What a CI deploy of one environment may do, as explicit IAM statements.
+
+Why explicit actions instead of an AWS managed policy: the managed policies that cover these
+services (PowerUserAccess, the *FullAccess family) grant every action on every resource of the
+account, including other environments' and other teams' resources. Listing the actions makes
+the grant reviewable line by line, lets each statement be scoped to this environment's names,
+and keeps the policy test (no wildcard actions, Resource "*" only for actions AWS offers no
+resource-level permission for) meaningful for the deploy role too.
+
+How statements are scoped, best first:
+- by name: everything the pipeline names is `fraud-<component>-<suffix>` (modules/naming.py),
+  so functions, layers, roles, tables, queues, topics, log groups, alarms, dashboards, rules,
+  aliases and the reports bucket are matched by `fraud-*-<suffix>`;
+- by region and account: resources AWS names by id (VPC pieces, KMS keys, REST APIs, event
+  source mappings, code-signing configs) are limited to the environment's region and account;
+- Resource "*": only the actions listed in modules/iam.py's ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS
+  (Describe/List calls Terraform makes while planning, and creations AWS cannot scope), always
+  with an aws:RequestedRegion condition.
+
+Known limit, stated plainly: a deploy can write the inline policies of the pipeline's own roles
+(`role/fraud-*-<suffix>`) and update the functions that run as them, so whoever controls a
+deploy controls what those roles may do. The role's trust (this repository's workflow, in this
+GitHub environment, behind its protection rules) is the control for that; the deploy roles
+and their policies live under their own IAM path, which no name pattern here matches, and an
+explicit Deny keeps a deploy from touching them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from modules.iam import Condition, PolicyStatement
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeployScope:
+    """Where one environment's deploy may act. Values may be Terraform references."""
+
+    partition: str
+    """AWS partition (from DataAwsPartition)."""
+    region: str
+    """Region the environment deploys to."""
+    account_id: str
+    """Account the environment deploys to."""
+    environment: str
+    """Environment name (the state key and the GitHub environment), e.g. `staging`."""
+    name_suffix: str
+    """Suffix of the environment's resource names, e.g. `stg`."""
+    project: str = "fraud"
+    """Prefix of the environment's resource names."""
+    protected_role_path: str = "/github-deploy/"
+    """IAM path of the deploy roles: a deploy may not modify anything under it."""
+
+    @property
+    def names(self) -> str:
+        """Pattern of the environment's resource names."""
+        return f"{self.project}-*-{self.name_suffix}"
+
+    def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
+        """An ARN in this partition (and region and account, unless told otherwise)."""
+        return (
+            f"arn:{self.partition}:{service}:{self.region if region else ''}:"
+            f"{self.account_id if account else ''}:{resource}"
+        )
+
+
+# Terraform resource type prefixes each statement group manages; a test checks that every
+# resource type of an environment stack is covered, so a new resource type fails CI here
+# instead of failing the first deploy.
+RESOURCE_TYPE_GROUPS: Mapping[str, tuple[str, ...]] = {
+    "network": ("aws_vpc", "aws_subnet", "aws_route_table", "aws_security_group", "aws_default_security_group",
+                "aws_vpc_endpoint", "aws_vpc_security_group_", "aws_flow_log"),
+    "encryption": ("aws_kms_",),
+    "functions": ("aws_lambda_", "aws_signer_"),
+    "identity": ("aws_iam_role",),
+    "data": ("aws_dynamodb_", "aws_s3_bucket"),
+    "messaging": ("aws_sqs_", "aws_sns_", "aws_cloudwatch_event_"),
+    "observability": ("aws_cloudwatch_log_group", "aws_cloudwatch_metric_alarm", "aws_cloudwatch_dashboard"),
+    "edge": ("aws_api_gateway_", "aws_wafv2_"),
+}
+
+
+def _in_region(scope: DeployScope) -> Condition:
+    return Condition(test="StringEquals", variable="aws:RequestedRegion", values=[scope.region])
+
+
+def network_statements(scope: DeployScope) -> list[PolicyStatement]:
+    """VPC, subnets, route tables, security groups, endpoints, flow logs (all named by id)."""
+    return [
+        PolicyStatement(
+            sid="NetworkLookups",
+            actions=[
+                "ec2:DescribeAvailabilityZones", "ec2:DescribeFlowLogs", "ec2:DescribeNetworkAcls",
+                "ec2:DescribeNetworkInterfaces", "ec2:DescribePrefixLists", "ec2:DescribeRouteTables",
+                "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
+                "ec2:DescribeVpcEndpointServices", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
+            ],
+            resources=["*"],
+            conditions=[_in_region(scope)],
+        ),
+        PolicyStatement(
+            sid="NetworkManage",
+            actions=[
+                "ec2:AssociateRouteTable", "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:CreateFlowLogs", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup", "ec2:CreateSubnet",
+                "ec2:CreateTags", "ec2:CreateVpc", "ec2:CreateVpcEndpoint", "ec2:DeleteFlowLogs",
+                "ec2:DeleteRouteTable", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteTags",
+                "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints", "ec2:DescribeVpcAttribute",
+                "ec2:DisassociateRouteTable", "ec2:ModifySecurityGroupRules", "ec2:ModifySubnetAttribute",
+                "ec2:ModifyVpcAttribute", "ec2:ModifyVpcEndpoint", "ec2:RevokeSecurityGroupEgress",
+                "ec2:RevokeSecurityGroupIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+                "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+            ],
+            resources=[scope.arn("ec2", "*")],
+        ),
+    ]
+
+
+def encryption_statements(scope: DeployScope) -> list[PolicyStatement]:
+    """The environment's CMK (named by id: region and account) and its alias (by name)."""
+    return [
+        PolicyStatement(
+            sid="KeyCreate",
+            actions=["kms:CreateKey", "kms:ListAliases"],
+            resources=["*"],
+            conditions=[_in_region(scope)],
+        ),
+        PolicyStatement(
+            sid="KeyManage",
+            actions=[
+                "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias", "kms:DescribeKey",
+                "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey", "kms:GetKeyPolicy",
+                "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion",
+                "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+            ],
+            resources=[scope.arn("kms", "key/*"), scope.arn("kms", f"alias/{scope.names}")],
+        ),
+    ]
+
+
+def function_statements(scope: DeployScope) -> list[PolicyStatement]:
+    """Functions and the layer (by name); mappings and code signing (by region and account)."""
+    functions = scope.arn("lambda", f"function:{scope.names}")
+    function_condition = Condition(test="ArnLike", variable="lambda:FunctionArn", values=[functions])
+    return [
+        PolicyStatement(
+            sid="FunctionsManage",
+            actions=[
+                "lambda:AddPermission", "lambda:CreateFunction", "lambda:DeleteFunction",
+                "lambda:DeleteFunctionCodeSigningConfig", "lambda:DeleteFunctionConcurrency",
+                "lambda:DeleteFunctionEventInvokeConfig", "lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig",
+                "lambda:GetFunctionConcurrency", "lambda:GetFunctionConfiguration",
+                "lambda:GetFunctionEventInvokeConfig", "lambda:GetFunctionRecursionConfig", "lambda:GetPolicy",
+                "lambda:ListTags", "lambda:ListVersionsByFunction", "lambda:PublishVersion",
+                "lambda:PutFunctionCodeSigningConfig", "lambda:PutFunctionConcurrency",
+                "lambda:PutFunctionEventInvokeConfig", "lambda:RemovePermission", "lambda:TagResource",
+                "lambda:UntagResource", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
+                "lambda:UpdateFunctionEventInvokeConfig",
+            ],
+            resources=[functions, f"{functions}:*"],
+        ),
+        PolicyStatement(
+            sid="LayersManage",
+            actions=["lambda:DeleteLayerVersion", "lambda:GetLayerVersion", "lambda:PublishLayerVersion"],
+            resources=[scope.arn("lambda", f"layer:{scope.names}"), scope.arn("lambda", f"layer:{scope.names}:*")],
+        ),
+        PolicyStatement(
+            sid="MappingsCreate",
+            actions=["lambda:CreateCodeSigningConfig", "lambda:CreateEventSourceMapping"],
+            resources=["*"],
+            conditions=[_in_region(scope)],
+        ),
+        PolicyStatement(
+            sid="MappingsManage",
+            actions=[
+                "lambda:DeleteEventSourceMapping", "lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping",
+            ],
+            resources=[scope.arn("lambda", "event-source-mapping:*")],
+            conditions=[function_condition],
+        ),
+        PolicyStatement(
+            sid="CodeSigningManage",
+            actions=[
+                "lambda:DeleteCodeSigningConfig", "lambda:GetCodeSigningConfig", "lambda:UpdateCodeSigningConfig",
+                "signer:CancelSigningProfile", "signer:GetSigningProfile", "signer:ListTagsForResource",
+                "signer:PutSigningProfile", "signer:TagResource", "signer:UntagResource",
+            ],
+            resources=[scope.arn("lambda", "code-signing-config:*"), scope.arn("signer", "/signing-profiles/*")],
+        ),
+    ]
+
+
+def identity_statements(scope: DeployScope) -> list[PolicyStatement]:
+    """The functions' and flow logs' roles (by name), passed only to the services that use them;
+    never the deploy roles themselves."""
+    roles = scope.arn("iam", f"role/{scope.names}", region=False)
+    return [
+        PolicyStatement(
+            sid="RolesManage",
+            actions=[
+                "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies",
+                "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+            ],
+            resources=[roles],
+        ),
+        PolicyStatement(
+            sid="RolesPass",
+            actions=["iam:PassRole"],
+            resources=[roles],
+            conditions=[
+                Condition(
+                    test="StringEquals",
+                    variable="iam:PassedToService",
+                    values=["lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com"],
+                )
+            ],
+        ),
+        PolicyStatement(
+            sid="DeployRolesUntouchable",
+            effect="Deny",
+            # A Deny may name a service wildcard: it must also cover actions AWS adds later.
+            actions=["iam:*"],
+            resources=[
+                scope.arn("iam", f"role{scope.protected_role_path}*", region=False),
+                scope.arn("iam", f"policy{scope.protected_role_path}*", region=False),
+            ],
+        ),
+    ]
+
+
+def data_statements(scope: DeployScope) -> list[PolicyStatement]:
+    """Tables (by name) and the reports bucket (by name prefix; no object access)."""
+    tables = scope.arn("dynamodb", f"table/{scope.names}")
+    return [
+        PolicyStatement(
+            sid="TablesManage",
+            actions=[
+                "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeContinuousBackups",
+                "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource",
+                "dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:UpdateContinuousBackups",
+                "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive",
+            ],
+            resources=[tables, f"{tables}/index/*", f"{tables}/stream/*"],
+        ),
+        PolicyStatement(
+            sid="BucketsManage",
+            actions=[
+                "s3:CreateBucket", "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:GetAccelerateConfiguration",
+                "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketLogging", "s3:GetBucketNotification",
+                "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
+                "s3:GetBucketPublicAccessBlock", "s3:GetBucketRequestPayment", "s3:GetBucketTagging",
+                "s3:GetBucketVersioning", "s3:GetBucketWebsite", "s3:GetEncryptionConfiguration",
+                "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:ListBucket",
+                "s3:PutBucketNotification", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
+                "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning",
+                "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+            ],
+            # Bucket names are global, so the name (bucket_prefix `fraud-reports-<suffix>-`) is the scope.
+            resources=[f"arn:{scope.partition}:s3:::{scope.names}-*"],
+        ),
+    ]
+
+
+def messaging_statements(scope: DeployScope) -> list[PolicyStatement]:
+    """Queues, the alert topic and its subscriptions, the schedule rule (all by name)."""
+    topics = scope.arn("sns", scope.names)
+    return [
+        PolicyStatement(
+            sid="QueuesManage",
+            actions=[
+                "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+                "sqs:ListQueueTags", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue",
+            ],
+            resources=[scope.arn("sqs", scope.names)],
+        ),
+        PolicyStatement(
+            sid="TopicsManage",
+            actions=[
+                "sns:CreateTopic", "sns:DeleteTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes",
+                "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource", "sns:SetSubscriptionAttributes",
+                "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:Unsubscribe", "sns:UntagResource",
+            ],
+            resources=[topics, f"{topics}:*"],
+        ),
+        PolicyStatement(
+            sid="SchedulesManage",
+            actions=[
+                "events:DeleteRule", "events:DescribeRule", "events:DisableRule", "events:EnableRule",
+                "events:ListTagsForResource", "events:ListTargetsByRule", "events:PutRule", "events:PutTargets",
+                "events:RemoveTargets", "events:TagResource", "events:UntagResource",
+            ],
+            resources=[scope.arn("events", f"rule/{scope.names}")],
+        ),
+    ]
+
+
+def observability_statements(scope: DeployScope) -> list[PolicyStatement]:
+    """Log groups, alarms, the dashboard (by name); WAF log delivery (no resource-level scope)."""
+    log_groups = [
+        f"/aws/lambda/{scope.names}", f"/aws/apigateway/{scope.names}/*", f"/aws/vpc/{scope.names}/*",
+        f"aws-waf-logs-{scope.names}",
+    ]
+    return [
+        PolicyStatement(
+            sid="LogGroupsManage",
+            actions=[
+                "logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
+                "logs:DisassociateKmsKey", "logs:ListTagsForResource",
+                "logs:PutRetentionPolicy", "logs:TagResource", "logs:UntagResource",
+            ],
+            resources=[scope.arn("logs", f"log-group:{name}{tail}") for name in log_groups for tail in ("", ":*")],
+        ),
+        PolicyStatement(
+            sid="LogLookupsAndDelivery",
+            actions=[
+                "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
+                "logs:DescribeResourcePolicies",
+                "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
+            ],
+            resources=["*"],
+            conditions=[_in_region(scope)],
+        ),
+        PolicyStatement(
+            sid="AlarmsManage",
+            actions=[
+                "cloudwatch:DeleteAlarms", "cloudwatch:DeleteDashboards", "cloudwatch:DescribeAlarms",
+                "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource", "cloudwatch:PutDashboard",
+                "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource",
+            ],
+            resources=[
+                scope.arn("cloudwatch", f"alarm:{scope.names}"),
+                scope.arn("cloudwatch", f"alarm:{scope.names}-*"),
+                # Dashboards are global: their ARNs carry no region.
+                scope.arn("cloudwatch", f"dashboard/{scope.names}", region=False),
+            ],
+        ),
+    ]
+
+
+def edge_statements(scope: DeployScope) -> list[PolicyStatement]:
+    """The REST API, its keys and usage plans (named by id: region), and its web ACL (by name)."""
+    apigateway = [
+        scope.arn("apigateway", path, account=False)
+        for path in ("/restapis", "/restapis/*", "/apikeys", "/apikeys/*", "/usageplans", "/usageplans/*", "/tags/*")
+    ]
+    return [
+        PolicyStatement(
+            sid="ApiManage",
+            # API Gateway's IAM actions are the HTTP verbs of its management API.
+            actions=["apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT",
+                     "apigateway:SetWebACL"],
+            resources=apigateway,
+        ),
+        PolicyStatement(
+            sid="WebAclManage",
+            actions=[
+                "wafv2:AssociateWebACL", "wafv2:CreateWebACL", "wafv2:DeleteLoggingConfiguration",
+                "wafv2:DeleteWebACL", "wafv2:DisassociateWebACL", "wafv2:GetLoggingConfiguration", "wafv2:GetWebACL",
+                "wafv2:GetWebACLForResource", "wafv2:ListTagsForResource", "wafv2:PutLoggingConfiguration",
+                "wafv2:TagResource", "wafv2:UntagResource", "wafv2:UpdateWebACL",
+            ],
+            resources=[
+                scope.arn("wafv2", f"regional/webacl/{scope.names}/*"),
+                # AWS managed rule groups belong to AWS, not to this account.
+                scope.arn("wafv2", "regional/managedruleset/*/*", account=False),
+                scope.arn("apigateway", "/restapis/*/stages/*", account=False),
+            ],
+        ),
+    ]
+
+
+def pipeline_statements(scope: DeployScope) -> dict[str, list[PolicyStatement]]:
+    """Every statement a deploy of the environment's pipeline stack needs, by group."""
+    return {
+        "network": network_statements(scope),
+        "encryption": encryption_statements(scope),
+        "functions": function_statements(scope),
+        "identity": identity_statements(scope),
+        "data": data_statements(scope),
+        "messaging": messaging_statements(scope),
+        "observability": observability_statements(scope),
+        "edge": edge_statements(scope),
+    }
