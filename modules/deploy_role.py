@@ -1,9 +1,17 @@
-"""The role GitHub Actions assumes to plan and deploy one environment.
+"""The roles GitHub Actions assumes to deploy one environment, and to plan it from a pull request.
+
+Two roles per environment, because a pull request's workflow runs the pull request's code:
+- deploy (`fraud-deploy-<env>`), trusted by jobs in the GitHub environment `<env>`, which only
+  runs on main behind the environment's protection rules; it may change the environment;
+- plan (`fraud-plan-<env>`), trusted by jobs in the GitHub environment `<env>-plan`, which pull
+  requests use for `make plan`; it gets the read-only subset of the same statements (Describe,
+  Get, List) and reads the state without taking the lock (plans run with -lock=false), so a
+  modified workflow in a pull request can look but not change anything.
 
 Trust: only this repository's workflow jobs that run in the matching GitHub environment
-(`repo:<owner>/<repo>:environment:<env>`), with a token issued for STS. Jobs of other branches,
-pull requests from forks, other repositories and other environments get no credentials; the
-environment's protection rules (reviewers, branch policy) therefore guard the role.
+(`repo:<owner>/<repo>:environment:<name>`), with a token issued for STS. Jobs of other
+repositories, forks and other environments get no credentials; the environment's protection
+rules (reviewers, branch policy) therefore guard the role.
 
 Permissions: the environment's state objects and state key, and the explicit, name-scoped
 statements of modules/deploy_permissions.py (its docstring says why explicit actions rather than
@@ -16,7 +24,9 @@ nine attachments fit the default quota of ten per role.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -27,6 +37,11 @@ from modules.aws_context import AwsContext
 from modules.deploy_permissions import DeployScope, pipeline_statements
 from modules.github_oidc import GITHUB_OIDC_HOST, STS_AUDIENCE
 from modules.iam import Condition, PolicyStatement, Principal, policy_document
+
+Access = Literal["deploy", "plan"]
+"""What a role may do: change the environment, or only read it."""
+ACCESS_LEVELS: tuple[Access, ...] = ("deploy", "plan")
+"""Every access level, in the order the account stack creates the roles."""
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
 _ENVIRONMENT = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -69,6 +84,8 @@ class DeployRoleProps:
     """IAM path of the role and its policies; deploys may not modify anything under it (see deploy_permissions)."""
     max_session_seconds: int = 3600
     """Longest session a job gets; one hour covers a full deploy and keeps leaked tokens short-lived."""
+    access: Access = "deploy"
+    """`deploy` may change the environment; `plan` (for pull requests) may only read it."""
 
     def __post_init__(self) -> None:
         if not _REPOSITORY.match(self.github_repository):
@@ -79,16 +96,23 @@ class DeployRoleProps:
             raise ValueError(f"role_path {self.role_path!r} must look like /name/")
         if not 3600 <= self.max_session_seconds <= 43200:
             raise ValueError("max_session_seconds must be within IAM's 3600..43200")
+        if self.access not in ACCESS_LEVELS:
+            raise ValueError(f"access {self.access!r} must be deploy or plan")
+
+    @property
+    def github_environment(self) -> str:
+        """The GitHub environment whose jobs may assume the role."""
+        return self.environment if self.access == "deploy" else f"{self.environment}-plan"
 
     @property
     def subject(self) -> str:
-        """The OIDC `sub` claim of this repository's jobs in this environment."""
-        return f"repo:{self.github_repository}:environment:{self.environment}"
+        """The OIDC `sub` claim of this repository's jobs in that GitHub environment."""
+        return f"repo:{self.github_repository}:environment:{self.github_environment}"
 
 
 class DeployRole(Construct):
-    """An OIDC-trusted role for one environment's CI jobs. Attributes: `role`, `policies` (by group),
-    `role_arn`."""
+    """An OIDC-trusted role for one environment's CI jobs (deploy or plan). Attributes: `role`,
+    `policies` (by group), `role_arn`."""
 
     def __init__(self, scope: Construct, id_: str, props: DeployRoleProps) -> None:
         super().__init__(scope, id_)
@@ -97,9 +121,9 @@ class DeployRole(Construct):
         self.role = IamRole(
             self,
             "role",
-            name=f"fraud-deploy-{props.environment}",
+            name=f"fraud-{props.access}-{props.environment}",
             path=props.role_path,
-            description=f"GitHub Actions deploys of {props.environment} from {props.github_repository}",
+            description=f"GitHub Actions: {props.access} {props.environment} from {props.github_repository}",
             assume_role_policy=trust.json,
             max_session_duration=props.max_session_seconds,
         )
@@ -116,15 +140,17 @@ class DeployRole(Construct):
                 )
             )
         )
+        if props.access == "plan":
+            groups = {g: read_only(s) for g, s in groups.items() if read_only(s)}
         self.policies: dict[str, IamPolicy] = {}
         for group, statements in groups.items():
             document = policy_document(self, f"{group}-document", statements)
             policy = IamPolicy(
                 self,
                 f"{group}-policy",
-                name=f"fraud-deploy-{props.environment}-{group}",
+                name=f"fraud-{props.access}-{props.environment}-{group}",
                 path=props.role_path,
-                description=f"Deploys of {props.environment}: {group}",
+                description=f"{props.access.capitalize()} {props.environment}: {group}",
                 policy=document.json,
             )
             IamRolePolicyAttachment(self, f"{group}-attachment", role=self.role.name, policy_arn=policy.arn)
@@ -180,3 +206,22 @@ def state_statements(state: StateAccess, environment: str, partition: str, accou
             ],
         ),
     ]
+
+
+# Actions a plan may keep: reads only. API Gateway names its actions by HTTP verb.
+_READ_PREFIXES = ("Describe", "Get", "List", "GET")
+
+
+def read_only(statements: Sequence[PolicyStatement]) -> list[PolicyStatement]:
+    """The read-only subset of `statements`: Allow statements keep only their read actions (and
+    vanish without any); the state's write actions and every Deny go, since nothing is left to deny."""
+    kept = []
+    for statement in statements:
+        if statement.effect != "Allow":
+            continue
+        actions = [a for a in statement.actions if a.split(":", 1)[1].startswith(_READ_PREFIXES)]
+        if statement.sid == "StateKey":
+            actions = ["kms:Decrypt", "kms:DescribeKey"]  # reading the state needs the key, writing does not happen
+        if actions:
+            kept.append(replace(statement, actions=actions))
+    return kept

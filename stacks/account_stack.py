@@ -9,7 +9,7 @@ from constructs import Construct
 
 from modules.api_gateway_account import ApiGatewayLoggingRole, ApiGatewayLoggingRoleProps
 from modules.aws_context import AwsContext
-from modules.deploy_role import DeployRole, DeployRoleProps, StateAccess
+from modules.deploy_role import ACCESS_LEVELS, DeployRole, DeployRoleProps, StateAccess
 from modules.github_oidc import GithubOidcProvider
 from stacks.config import EnvironmentConfig
 from stacks.provider import aws_provider, standard_tags
@@ -19,8 +19,9 @@ from stacks.remote_state import RemoteStateSettings, use_remote_state
 class AccountStack(TerraformStack):
     """What exists once per account and region: the API Gateway CloudWatch role
     (aws_api_gateway_account is a singleton: environment stacks sharing an account would otherwise
-    overwrite each other's setting), GitHub's OIDC provider (IAM allows one per URL), and one
-    deploy role per environment, trusted only by `github_repository`'s jobs in that environment.
+    overwrite each other's setting), GitHub's OIDC provider (IAM allows one per URL), and per
+    environment a deploy role and a read-only plan role, trusted only by `github_repository`'s jobs
+    in the GitHub environments `<env>` and `<env>-plan` (modules/deploy_role.py).
 
     It holds the roles CI deploys with, so it is deployed by an administrator, never by CI."""
 
@@ -40,12 +41,12 @@ class AccountStack(TerraformStack):
         aws_provider(self, region=region, tags=standard_tags("account"), emulator_url=emulator_url)
         use_remote_state(self, state, state_key)
         ctx = AwsContext(self, "context")
-        role = ApiGatewayLoggingRole(
+        logging_role = ApiGatewayLoggingRole(
             self,
             "api-gateway-logging",
             ApiGatewayLoggingRoleProps(role_name=f"fraud-apigw-cloudwatch-{region}", context=ctx),
         )
-        TerraformOutput(self, "api_gateway_cloudwatch_role_arn", value=role.role_arn)
+        TerraformOutput(self, "api_gateway_cloudwatch_role_arn", value=logging_role.role_arn)
 
         github = GithubOidcProvider(self, "github-oidc")
         TerraformOutput(self, "github_oidc_provider_arn", value=github.arn)
@@ -53,10 +54,8 @@ class AccountStack(TerraformStack):
             bucket=state.bucket, region=state.region, key_prefix=state.key_prefix, kms_alias=state.kms_alias
         )
         for env in environments:
-            deploy = DeployRole(
-                self,
-                f"deploy-{env.name}",
-                DeployRoleProps(
+            for access in ACCESS_LEVELS:
+                role_props = DeployRoleProps(
                     environment=env.name,
                     name_suffix=env.name_suffix,
                     github_repository=github_repository,
@@ -64,7 +63,9 @@ class AccountStack(TerraformStack):
                     state=state_access,
                     region=env.region,
                     context=ctx,
-                ),
-            )
-            # Goes into the GitHub environment's AWS_DEPLOY_ROLE_ARN variable.
-            TerraformOutput(self, f"deploy_role_arn_{env.name}", value=deploy.role_arn)
+                    access=access,
+                )
+                role = DeployRole(self, f"{access}-{env.name}", role_props)
+                # The value of AWS_DEPLOY_ROLE_ARN in the GitHub environment `<env>`, or of
+                # AWS_PLAN_ROLE_ARN in `<env>-plan` (see .github/workflows).
+                TerraformOutput(self, f"{access}_role_arn_{env.name}", value=role.role_arn)

@@ -16,6 +16,7 @@ from stacks.app_settings import resolve_settings
 from tests.conftest import SynthesizedApp
 
 ACCOUNT = "fraud-detection-account-us-east-1"
+_APIGW_ROLE = "fraud-apigw-cloudwatch-us-east-1"
 LOCAL_ACCOUNT = "fraud-detection-account-local"
 REPOSITORY = "example-org/fraud-detection"
 SUFFIXES = {"dev": "dev", "staging": "stg", "prod": "prod"}
@@ -34,16 +35,16 @@ def _ref_id(reference: str) -> str:
     return match.group(1)
 
 
-def _role(app: SynthesizedApp, stack: str, environment: str) -> tuple[str, dict[str, Any]]:
-    name = f"fraud-deploy-{environment}"
+def _role(app: SynthesizedApp, stack: str, environment: str, access: str = "deploy") -> tuple[str, dict[str, Any]]:
+    name = f"fraud-{access}-{environment}"
     roles = [(k, r) for k, r in app.resources(stack, "aws_iam_role").items() if r["name"] == name]
     assert len(roles) == 1, roles
     return roles[0]
 
 
-def _documents(app: SynthesizedApp, stack: str, environment: str) -> dict[str, dict[str, Any]]:
-    """Group -> policy document attached to the environment's deploy role."""
-    role_id, _ = _role(app, stack, environment)
+def _documents(app: SynthesizedApp, stack: str, environment: str, access: str = "deploy") -> dict[str, dict[str, Any]]:
+    """Group -> policy document attached to the environment's deploy (or plan) role."""
+    role_id, _ = _role(app, stack, environment, access)
     policies = app.resources(stack, "aws_iam_policy")
     documents = app.data(stack, "aws_iam_policy_document")
     found = {}
@@ -51,7 +52,7 @@ def _documents(app: SynthesizedApp, stack: str, environment: str) -> dict[str, d
         if attachment["role"] != f"${{aws_iam_role.{role_id}.name}}":
             continue
         policy = policies[_ref_id(attachment["policy_arn"])]
-        group = policy["name"].removeprefix(f"fraud-deploy-{environment}-")
+        group = policy["name"].removeprefix(f"fraud-{access}-{environment}-")
         found[group] = documents[_ref_id(policy["policy"])]
     return found
 
@@ -86,23 +87,23 @@ def test_the_account_has_one_github_oidc_provider_for_sts(synthesized: Synthesiz
         assert not synthesized.resources(stack, "aws_iam_openid_connect_provider"), stack
 
 
-def test_one_deploy_role_per_environment_under_the_protected_path(synthesized: SynthesizedApp) -> None:
-    roles = synthesized.resources(ACCOUNT, "aws_iam_role")
-    deploy = sorted(r["name"] for r in roles.values() if r["name"].startswith("fraud-deploy-"))
-    assert deploy == ["fraud-deploy-dev", "fraud-deploy-prod", "fraud-deploy-staging"]
-    assert all(r["path"] == "/github-deploy/" and r["max_session_duration"] == 3600
-               for r in roles.values() if r["name"].startswith("fraud-deploy-"))
-    local = [r["name"] for r in synthesized.resources(LOCAL_ACCOUNT, "aws_iam_role").values()]
-    assert "fraud-deploy-local" in local
+def test_a_deploy_and_a_plan_role_per_environment_under_the_protected_path(synthesized: SynthesizedApp) -> None:
+    roles = [r for r in synthesized.resources(ACCOUNT, "aws_iam_role").values() if r["name"] != _APIGW_ROLE]
+    assert sorted(r["name"] for r in roles) == sorted(f"fraud-{a}-{e}" for a in ("deploy", "plan") for e in SUFFIXES)
+    assert all(r["path"] == "/github-deploy/" and r["max_session_duration"] == 3600 for r in roles)
+    local = {r["name"] for r in synthesized.resources(LOCAL_ACCOUNT, "aws_iam_role").values()}
+    assert {"fraud-deploy-local", "fraud-plan-local"} <= local
     outputs = synthesized.stack(ACCOUNT)["output"]
-    assert {f"deploy_role_arn_{env}" for env in SUFFIXES} <= set(outputs)
+    assert {f"{a}_role_arn_{e}" for a in ("deploy", "plan") for e in SUFFIXES} <= set(outputs)
 
 
-@pytest.mark.parametrize("environment", sorted(SUFFIXES))
+@pytest.mark.parametrize(("environment", "access", "github_environment"), [
+    *[(e, "deploy", e) for e in sorted(SUFFIXES)], *[(e, "plan", f"{e}-plan") for e in sorted(SUFFIXES)],
+])
 def test_only_this_repositorys_jobs_in_the_environment_may_assume_the_role(
-    synthesized: SynthesizedApp, environment: str
+    synthesized: SynthesizedApp, environment: str, access: str, github_environment: str
 ) -> None:
-    _, role = _role(synthesized, ACCOUNT, environment)
+    _, role = _role(synthesized, ACCOUNT, environment, access)
     trust = synthesized.data(ACCOUNT, "aws_iam_policy_document")[_ref_id(role["assume_role_policy"])]
     [statement] = trust["statement"]
     assert statement["actions"] == ["sts:AssumeRoleWithWebIdentity"]
@@ -111,7 +112,8 @@ def test_only_this_repositorys_jobs_in_the_environment_may_assume_the_role(
     assert principal["identifiers"][0].startswith("${aws_iam_openid_connect_provider.")
     assert sorted((c["test"], c["variable"], c["values"]) for c in statement["condition"]) == [
         ("StringEquals", "token.actions.githubusercontent.com:aud", ["sts.amazonaws.com"]),
-        ("StringEquals", "token.actions.githubusercontent.com:sub", [f"repo:{REPOSITORY}:environment:{environment}"]),
+        ("StringEquals", "token.actions.githubusercontent.com:sub",
+         [f"repo:{REPOSITORY}:environment:{github_environment}"]),
     ]
 
 
@@ -173,6 +175,17 @@ def test_policies_fit_iams_size_and_attachment_quotas(synthesized: SynthesizedAp
         assert size < 5500, (group, size)
 
 
+@pytest.mark.parametrize("environment", sorted(SUFFIXES))
+def test_the_plan_role_only_reads(synthesized: SynthesizedApp, environment: str) -> None:
+    documents = _documents(synthesized, ACCOUNT, environment, "plan")
+    assert set(documents) == set(_documents(synthesized, ACCOUNT, environment))
+    actions = [a for d in documents.values() for s in d["statement"] for a in s["actions"]]
+    assert all(s["effect"] == "Allow" for d in documents.values() for s in d["statement"])
+    verbs = {a.split(":", 1)[1] for a in actions}
+    assert all(v.startswith(("Describe", "Get", "List", "GET")) or v in {"Decrypt"} for v in verbs), sorted(verbs)
+    assert {"s3:GetObject", "s3:ListBucket", "kms:Decrypt", "lambda:GetFunction", "apigateway:GET"} <= set(actions)
+
+
 def test_every_resource_type_of_an_environment_is_covered_by_a_deploy_grant(synthesized: SynthesizedApp) -> None:
     prefixes = [p for group in RESOURCE_TYPE_GROUPS.values() for p in group]
     for stack in ("fraud-detection-dev", "fraud-detection-prod"):
@@ -205,6 +218,7 @@ def test_the_github_repository_comes_from_settings() -> None:
         ({"environment": "dev*"}, "plain names"),
         ({"role_path": "github-deploy"}, "role_path"),
         ({"max_session_seconds": 60}, "max_session_seconds"),
+        ({"access": "admin"}, "access"),
     ],
 )
 def test_deploy_role_props_reject_what_would_widen_or_break_the_trust(change: dict[str, Any], message: str) -> None:
