@@ -17,8 +17,10 @@ PIPENV := $(PYTHON) -m pipenv
 RUN := $(PIPENV) run
 TF_CLI_CONFIG := build/terraformrc
 STACKS_DIR := cdktf.out/stacks
+HCL_DIR := build/hcl
 
 .PHONY: help install synth validate local local-destroy test lint clean
+.PHONY: plan typecheck synth-hcl
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,6 +62,20 @@ test: install ## Lint, then run the whole test suite
 
 lint: install ## ruff
 	$(RUN) ruff check .
+
+plan: install $(TF_CLI_CONFIG) ## Save and summarize a Terraform plan of one environment (ENV=dev|staging|prod|local; LOCK=0: read-only)
+	@test -n "$(ENV)" || { echo "usage: make plan ENV=<dev|staging|prod|local> [LOCK=0]"; exit 2; }
+	$(RUN) python -m tooling.plan_review plan --env $(ENV) $(if $(filter 0 false no,$(LOCK)),--no-lock,)
+
+typecheck: install ## mypy on stacks/ and modules/ (settings in pyproject.toml)
+	$(RUN) mypy stacks modules
+
+synth-hcl: install $(TF_CLI_CONFIG) ## The exit path to plain Terraform: synthesize HCL into build/hcl/ and validate each stack
+	npx cdktf synth --hcl --output $(HCL_DIR)
+	@set -e; for dir in $(HCL_DIR)/stacks/*/; do \
+	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir init -backend=false -input=false -no-color >/dev/null; \
+	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir validate -no-color | sed "s|^|$$(basename $$dir): |"; \
+	done
 
 clean: ## Remove build output (not the installed dependencies)
 	rm -rf cdktf.out build .pytest_cache

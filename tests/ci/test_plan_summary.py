@@ -1,0 +1,95 @@
+"""The plan summary reviewers read in the pull request, from small `terraform show -json` fixtures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tooling.plan_review import main as plan_review_main
+from tooling.plan_summary import HIDDEN_MARKER, classify, render_markdown, summarize, summarize_stack
+
+PLANS = Path(__file__).parent / "plans"
+
+
+def _plan(name: str) -> dict[str, Any]:
+    return json.loads((PLANS / f"{name}.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("actions", "kind"),
+    [
+        (["create"], "add"), (["update"], "change"), (["delete"], "destroy"), (["delete", "create"], "replace"),
+        (["create", "delete"], "replace"), (["no-op"], "no-op"), (["read"], "read"), (["forget"], "forget"),
+    ],
+)
+def test_each_terraform_action_list_has_one_kind(actions: list[str], kind: str) -> None:
+    assert classify(actions) == kind
+
+
+@pytest.mark.parametrize("actions", [["explode"], ["update", "delete"], []])
+def test_an_unknown_action_is_an_error_not_a_silent_zero(actions: list[str]) -> None:
+    with pytest.raises(ValueError, match="unknown action"):
+        classify(actions)
+
+
+def test_a_mixed_plan_is_counted_and_its_destroys_are_named() -> None:
+    summary = summarize_stack("fraud-detection-dev", _plan("mixed"))
+    assert {k: summary[k] for k in ("add", "change", "replace", "destroy", "read", "no_op")} == {
+        "add": 1, "change": 1, "replace": 2, "destroy": 1, "read": 1, "no_op": 1,
+    }
+    assert summary["destroyed"] == ["aws_dynamodb_table.transactions"]
+    assert summary["replaced"] == ["aws_api_gateway_deployment.api", "aws_s3_bucket.reports"]
+    assert summary["added"] == ["aws_sqs_queue.new_queue"]
+    assert summary["changed"] == ["aws_lambda_function.api"]
+    assert summary["outputs_changed"] == ["api_url"]
+    assert summary["has_changes"] is True
+
+
+@pytest.mark.parametrize("fixture", ["no_changes", "empty"])
+def test_reads_and_no_ops_are_no_changes(fixture: str) -> None:
+    summary = summarize_stack("fraud-detection-prod", _plan(fixture))
+    assert [summary[k] for k in ("add", "change", "replace", "destroy")] == [0, 0, 0, 0]
+    assert summary["has_changes"] is False
+    assert summary["destroyed"] == summary["replaced"] == []
+
+
+def test_an_environment_summary_totals_its_stacks_and_flags_destroys() -> None:
+    summary = summarize("dev", {"fraud-detection-dev": _plan("mixed"), "fraud-detection-x": _plan("no_changes")})
+    assert summary["totals"] == {"add": 1, "change": 1, "replace": 2, "destroy": 1}
+    assert (summary["has_changes"], summary["has_destroys"]) == (True, True)
+    quiet = summarize("prod", {"fraud-detection-prod": _plan("no_changes")})
+    assert (quiet["has_changes"], quiet["has_destroys"]) == (False, False)
+
+
+def test_the_markdown_starts_with_the_marker_and_calls_out_destroys() -> None:
+    text = render_markdown([
+        summarize("dev", {"fraud-detection-dev": _plan("mixed")}),
+        summarize("prod", {"fraud-detection-prod": _plan("no_changes")}),
+    ])
+    assert text.splitlines()[0] == HIDDEN_MARKER
+    assert "| `fraud-detection-dev` | 1 | 1 | **2** | **1** |" in text
+    assert "| `fraud-detection-prod` | 0 | 0 | 0 | 0 |" in text
+    assert ":warning: **`fraud-detection-dev` destroys 1 and replaces 2 resource(s)**" in text
+    destroyed = text.index("Destroyed:")
+    assert text.index("- `aws_dynamodb_table.transactions`") > destroyed
+    assert "`fraud-detection-prod`: no changes." in text
+    # Additions and in-place changes are folded away; destroys never are.
+    assert text.index("<details>") > text.index("- `aws_s3_bucket.reports`")
+
+
+def test_no_summaries_still_render_a_marked_comment() -> None:
+    assert render_markdown([]).startswith(HIDDEN_MARKER)
+
+
+def test_the_comment_command_renders_environments_in_promotion_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for env, fixture in (("prod", "no_changes"), ("dev", "mixed"), ("staging", "no_changes")):
+        summary = summarize(env, {f"fraud-detection-{env}": _plan(fixture)})
+        (tmp_path / f"{env}.json").write_text(json.dumps(summary))
+    assert plan_review_main(["comment", *sorted(str(p) for p in tmp_path.glob("*.json"))]) == 0
+    out = capsys.readouterr().out
+    assert out.index("fraud-detection-dev") < out.index("fraud-detection-staging") < out.index("fraud-detection-prod")
