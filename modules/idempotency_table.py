@@ -50,11 +50,15 @@ class IdempotencyTable(Construct):
         return self.table.arn
 
     def grant_records(self) -> list[PolicyStatement]:
-        """The four calls the idempotency utility makes on its records."""
+        """The three calls the idempotency utility makes on its records: a conditional put (which
+        returns the existing record when the condition fails, ReturnValuesOnConditionCheckFailure),
+        an update when the work is done, a delete when it failed. Its GetItem is a fallback for SDKs
+        older than the Lambda runtime's, so it is not granted (tests/security/test_least_privilege.py
+        proves no call needs it)."""
         return [
             PolicyStatement(
                 sid="IdempotencyRecords",
-                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                actions=["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
                 resources=[self.table_arn],
             )
         ]
