@@ -1,11 +1,12 @@
 """Records every AWS API call the functions' code makes while their handler tests run under moto.
 
 A botocore `before-parameter-build` handler (it sees the call's own parameters) is added to
-botocore's built-in handlers, so every session (and so every client) created afterwards carries it. Each call is attributed to the function whose code
-is on the Python stack (a frame under functions/<function>/); calls made by test fixtures (creating
-tables, seeding items) have no such frame and are not recorded. For each call the recorder keeps
-the IAM action and which of the function's environment variables named the resource (TABLE_NAME,
-FRAUD_QUEUE_URL, ...), so the call can be matched against the role's statements on the stack's ARNs.
+botocore's built-in handlers, so every session (and so every client) created afterwards carries it.
+Each call is attributed to the function whose code is on the Python stack (a frame under
+functions/<function>/); calls made by test fixtures (creating tables, seeding items) have no such
+frame and are not recorded. For each call the recorder keeps the IAM action and which of the
+function's environment variables named the resource (TABLE_NAME, FRAUD_QUEUE_URL, ...), so the
+call can be matched against the role's statements on the stack's ARNs.
 
 tests/functions/conftest.py installs it; tests/security/test_least_privilege.py reads it.
 """
