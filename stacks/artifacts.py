@@ -31,7 +31,7 @@ class FunctionArtifacts:
 
 def build_artifacts(out_dir: Path | None = None) -> FunctionArtifacts:
     """Package every function and the layer, and load the request schema."""
-    code = {
+    code: dict[str, PackagedCode] = {
         key: build_function_zip(key, out_dir / "functions" if out_dir else None) for key in FUNCTION_KEYS
     }
     layer = build_layer_zip(out_dir=out_dir / "layer" if out_dir else None)
