@@ -85,12 +85,12 @@ class ReportsBucket(Construct):
                         )
                     ],
                 ),
-                # Applies to the whole bucket (an empty filter): an upload abandoned anywhere, not
+                # Applies to the whole bucket (an empty prefix): an upload abandoned anywhere, not
                 # only under reports/, is removed instead of being billed forever.
                 S3BucketLifecycleConfigurationRule(
                     id="abort-incomplete-uploads",
                     status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter()],
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                     abort_incomplete_multipart_upload=[
                         S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
                     ],

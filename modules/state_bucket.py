@@ -33,17 +33,15 @@ class StateBucketProps:
     tls_only_policy: bool = True
     """Attach the TLS-only bucket policy (off only for an emulator that cannot evaluate it)."""
     noncurrent_state_days: int = 365
-    """Days a replaced state revision is kept (the newest `kept_state_revisions` are kept regardless)."""
-    kept_state_revisions: int = 50
-    """Replaced state revisions kept however old they are: enough to roll back any recent apply."""
+    """Days a replaced state revision is kept: a year of applies can be rolled back."""
 
     def __post_init__(self) -> None:
-        if self.noncurrent_state_days < 1 or not 1 <= self.kept_state_revisions <= 100:
-            raise ValueError("noncurrent_state_days must be >= 1 and kept_state_revisions 1..100")
+        if self.noncurrent_state_days < 1:
+            raise ValueError("noncurrent_state_days must be >= 1")
 
 
 class StateBucket(Construct):
-    """Versioned (state revisions recoverable for a year, the newest 50 always), SSE-KMS with its own
+    """Versioned (replaced state revisions recoverable for a year), SSE-KMS with its own
     CMK, private, TLS-only; incomplete uploads are aborted after 7 days. Locking uses S3 conditional
     writes (`use_lockfile`), so no DynamoDB lock table is needed."""
 
@@ -77,11 +75,11 @@ class StateBucket(Construct):
                 S3BucketLifecycleConfigurationRule(
                     id="expire-old-state-revisions",
                     status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter()],
+                    # An empty prefix: the whole bucket (how S3 reports an empty filter back, too).
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                     noncurrent_version_expiration=[
                         S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
                             noncurrent_days=props.noncurrent_state_days,
-                            newer_noncurrent_versions=props.kept_state_revisions,
                         )
                     ],
                     abort_incomplete_multipart_upload=[
