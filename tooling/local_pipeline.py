@@ -13,7 +13,7 @@ import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -262,29 +262,34 @@ class LocalPipeline:
                 for o in listing.get("Contents", [])}
 
     def read_dlq(self, *, delete: bool = False) -> list[dict[str, Any]]:
-        """Every message now visible on the dead-letter queue (Body, MessageAttributes, Attributes)."""
+        """Every message now visible on the dead-letter queue (Body, MessageAttributes, Attributes).
+
+        Messages are hidden while the queue is paged through, then made visible again (or deleted).
+        """
+        return self._sweep_dlq(lambda message: delete)
+
+    def delete_dlq_messages(self, messages: list[dict[str, Any]]) -> None:
+        """Remove specific messages (as returned by read_dlq) from the dead-letter queue."""
+        wanted = {m["MessageId"] for m in messages}
+        self._sweep_dlq(lambda message: message["MessageId"] in wanted)
+
+    def _sweep_dlq(self, remove: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
         sqs = self.clients.client("sqs")
         seen: list[dict[str, Any]] = []
         while True:
-            # Visibility 0 keeps them readable for the next reader unless deleted.
             batch = sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                        VisibilityTimeout=0 if not delete else 30,
-                                        AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
-            fresh = [m for m in batch if m["MessageId"] not in {s["MessageId"] for s in seen}]
-            if not fresh:
-                return seen
-            seen.extend(fresh)
-            if delete:
-                for message in fresh:
-                    sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
-
-    def delete_dlq_messages(self, messages: list[dict[str, Any]]) -> None:
-        """Remove specific messages (read with read_dlq) from the dead-letter queue."""
-        sqs = self.clients.client("sqs")
-        wanted = {m["MessageId"] for m in messages}
-        for message in self.read_dlq():
-            if message["MessageId"] in wanted:
+                                        VisibilityTimeout=120, AttributeNames=["All"],
+                                        MessageAttributeNames=["All"]).get("Messages", [])
+            if not batch:
+                break
+            seen.extend(batch)
+        for message in seen:
+            if remove(message):
                 sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
+            else:
+                sqs.change_message_visibility(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"],
+                                              VisibilityTimeout=0)
+        return seen
 
     def dlq_depth(self) -> int:
         """Messages on the dead-letter queue (visible and in flight)."""

@@ -91,8 +91,9 @@ def test_scheduled_event() -> None:
 def test_stream_failure_record_describes_the_batch() -> None:
     records = [dynamodb_stream_record(_stream_raw(s), STREAM, "us-east-1") for s in ("11", "12")]
     failure = stream_failure_record(
-        records=records, shard_id="shard-1", stream_arn=STREAM, function_arn="arn:fn", condition="RetryAttemptsExhausted",
-        invoke_count=4, function_error=None, status_code=200, now=NOW, request_id="r",
+        records=records, shard_id="shard-1", stream_arn=STREAM, function_arn="arn:fn",
+        condition="RetryAttemptsExhausted", invoke_count=4, function_error=None, status_code=200, now=NOW,
+        request_id="r",
     )
     assert failure["requestContext"] == {"requestId": "r", "functionArn": "arn:fn",
                                          "condition": "RetryAttemptsExhausted", "approximateInvokeCount": 4}

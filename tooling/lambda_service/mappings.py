@@ -30,6 +30,7 @@ class EventSourceMapping:
     max_retries: int
     max_record_age_seconds: int
     on_failure_arn: str | None
+    starting_position: str | None = None
 
     @property
     def service(self) -> str:
@@ -51,6 +52,7 @@ class EventSourceMapping:
             max_retries=int(raw.get("MaximumRetryAttempts", -1)),
             max_record_age_seconds=int(raw.get("MaximumRecordAgeInSeconds", -1)),
             on_failure_arn=(raw.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination"),
+            starting_position=raw.get("StartingPosition"),
         )
 
 

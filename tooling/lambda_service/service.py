@@ -21,15 +21,24 @@ def function_name_of(name_or_arn: str) -> str:
     return name_or_arn
 
 
+@dataclass(frozen=True)
+class Invocation:
+    """One invocation: which function, the event it got, what came of it."""
+
+    function_name: str
+    event: Any
+    result: InvocationResult
+
+
 @dataclass
 class InvocationLog:
     """Every invocation made, in order (what a test or a summary inspects)."""
 
-    entries: list[tuple[str, InvocationResult]] = field(default_factory=list)
+    entries: list[Invocation] = field(default_factory=list)
 
-    def of(self, function_name: str) -> list[InvocationResult]:
+    def of(self, function_name: str) -> list[Invocation]:
         """The invocations of one function."""
-        return [result for name, result in self.entries if name == function_name]
+        return [entry for entry in self.entries if entry.function_name == function_name]
 
 
 class LambdaService:
@@ -69,8 +78,9 @@ class LambdaService:
         """Invoke synchronously (RequestResponse); the event must be JSON-serializable."""
         name = function_name_of(name_or_arn)
         # A round trip through JSON, as the real service does: no Python object reaches the handler.
-        result = self._runtime(name).invoke(json.loads(json.dumps(event)))
-        self.invocations.entries.append((name, result))
+        delivered = json.loads(json.dumps(event))
+        result = self._runtime(name).invoke(delivered)
+        self.invocations.entries.append(Invocation(name, delivered, result))
         return result
 
     @contextlib.contextmanager

@@ -1,7 +1,8 @@
 """DynamoDB stream -> function: reads the deployed table's stream and delivers it like Lambda's poller.
 
 Records are read through the Streams API (DescribeStream, GetShardIterator, GetRecords) from a
-checkpoint per shard (TRIM_HORIZON until the first delivery), filtered with the mapping's
+checkpoint per shard (kept in a file, so that it outlives the poller as a mapping's position does;
+a new poller of a LATEST mapping starts after the records already in the stream), filtered with the mapping's
 FilterCriteria (filtered-out records are checkpointed without an invocation, as in Lambda), grouped
 in batches of BatchSize, delivered with StreamBatchRunner (partial batch responses, bisection,
 MaximumRetryAttempts), and batches given up on are sent as failure records to the mapping's
@@ -50,16 +51,24 @@ class StreamSource:
         # shard id -> last sequence number delivered (or skipped); absent = start at TRIM_HORIZON.
         self._checkpoint_file = checkpoint_file
         self._checkpoints: dict[str, str] = checkpoint_file.load() if checkpoint_file else {}
+        self._latest_iterators: dict[str, str] = {}
         self._policy = StreamRetryPolicy(mapping.max_retries, mapping.bisect_on_error, mapping.report_item_failures)
+        if checkpoint_file is not None and not self._checkpoints and mapping.starting_position == "LATEST":
+            # The first poller of this mapping starts where LATEST starts: after what is already in the
+            # stream. Open the poller before writing, as a mapping exists before the writes it sees.
+            self.skip_to_latest()
 
     def skip_to_latest(self) -> None:
-        """Checkpoint every shard at its newest record (what StartingPosition LATEST means at creation)."""
+        """Start every shard without a checkpoint after its newest record (StartingPosition LATEST).
+
+        A LATEST iterator marks the position without reading the shard (GetRecords over a long stream
+        is slow in the emulator); the first record read from it becomes the shard's checkpoint.
+        """
         for shard_id in self._shard_ids():
-            records = self._read(shard_id)
-            if records:
-                self._checkpoints[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
-        if self._checkpoint_file is not None:
-            self._checkpoint_file.save(self._checkpoints)
+            if shard_id not in self._checkpoints:
+                self._latest_iterators[shard_id] = self._streams.get_shard_iterator(
+                    StreamArn=self.mapping.source_arn, ShardId=shard_id, ShardIteratorType="LATEST"
+                )["ShardIterator"]
 
     def pending(self) -> int:
         """Records after the checkpoints (before filtering)."""
@@ -86,11 +95,12 @@ class StreamSource:
 
     def _read(self, shard_id: str) -> list[dict[str, Any]]:
         checkpoint = self._checkpoints.get(shard_id)
-        position: dict[str, Any] = (
-            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": checkpoint}
-            if checkpoint else {"ShardIteratorType": "TRIM_HORIZON"}
-        )
-        iterator = self._streams.get_shard_iterator(
+        if checkpoint:
+            self._latest_iterators.pop(shard_id, None)
+            position: dict[str, Any] = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": checkpoint}
+        else:
+            position = {"ShardIteratorType": "TRIM_HORIZON"}
+        iterator = self._latest_iterators.get(shard_id) or self._streams.get_shard_iterator(
             StreamArn=self.mapping.source_arn, ShardId=shard_id, **position
         )["ShardIterator"]
         records: list[dict[str, Any]] = []
