@@ -77,5 +77,9 @@ synth-hcl: install $(TF_CLI_CONFIG) ## The exit path to plain Terraform: synthes
 	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir validate -no-color | sed "s|^|$$(basename $$dir): |"; \
 	done
 
+.PHONY: bench
+bench: install ## Benchmarks -> bench/results.json + bench/RESULTS.md (BENCH_SKIP_DEPLOY=1: skip the local deploy)
+	$(RUN) python -m bench.run $(if $(filter 1 true yes,$(BENCH_SKIP_DEPLOY)),--skip-deploy,)
+
 clean: ## Remove build output (not the installed dependencies)
 	rm -rf cdktf.out build .pytest_cache

@@ -1,0 +1,1 @@
+"""Benchmarks of the synth, the functions and the local deployment (`make bench`)."""

@@ -1,0 +1,64 @@
+"""The environment a deployed function sees: the stack's variables plus what the Lambda runtime sets.
+
+Mirrors stacks/pipeline_stack.py (dev values) without any credentials or endpoint: a benchmark
+must never reach AWS. Tracing is left enabled, as deployed (the runtime sets LAMBDA_TASK_ROOT,
+which is what Powertools' Tracer checks).
+"""
+
+from __future__ import annotations
+
+import os
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+_COMMON = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO", "ENVIRONMENT": "dev"}
+
+_FUNCTION_ENV = {
+    "transaction_api": {
+        "TABLE_NAME": "fraud-transactions-dev", "IDEMPOTENCY_TABLE_NAME": "fraud-idempotency-dev",
+        "MAX_AMOUNT": "1000000.00", "MAX_BODY_BYTES": "10240", "DAY_SHARDS": "10", "TRANSACTION_TTL_DAYS": "90",
+    },
+    "fraud_analyzer": {
+        "TABLE_NAME": "fraud-transactions-dev", "CUSTOMER_INDEX_NAME": "customer-index", "HISTORY_WINDOW_DAYS": "30",
+        "FRAUD_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/fraud-queue-dev",
+    },
+    "notifier": {
+        "ALERT_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:fraud-alerts-dev",
+        "IDEMPOTENCY_TABLE_NAME": "fraud-idempotency-dev",
+    },
+    "report_generator": {
+        "TABLE_NAME": "fraud-transactions-dev", "DAY_INDEX_NAME": "day-index", "DAY_SHARDS": "10",
+        "REPORTS_BUCKET": f"fraud-reports-dev-{ACCOUNT}",
+    },
+}
+
+
+def runtime_env(task_root: str, function: str | None = None) -> dict[str, str]:
+    """Variables the Lambda runtime itself sets (no credentials)."""
+    name = f"fraud-{(function or 'floor').replace('_', '-')}-dev"
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "LAMBDA_TASK_ROOT": task_root,
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+    }
+
+
+def function_env(function: str, task_root: str) -> dict[str, str]:
+    """Runtime variables plus the function's own, as the stack sets them."""
+    return {
+        **runtime_env(task_root, function),
+        **_COMMON,
+        "POWERTOOLS_SERVICE_NAME": function.replace("_", "-"),
+        **_FUNCTION_ENV[function],
+    }
