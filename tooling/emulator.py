@@ -1,5 +1,7 @@
 """The local AWS emulator: moto in server mode on a free loopback port.
 
+moto's own Lambda event delivery is switched off (tooling.lambda_service plays that part).
+
 Started with AWS managed policies loaded (MOTO_IAM_LOAD_MANAGED_POLICIES=true), because the
 account stack attaches one. Stopped when the context ends unless asked to stay up; a running
 emulator is recorded in build/local/emulator.json so `make local-destroy` can find it.
@@ -43,11 +45,32 @@ class Emulator:
         except (urllib.error.URLError, OSError):
             return False
 
-    def stop(self) -> None:
-        """Stop the server and forget it."""
+    def stop(self, grace_seconds: float = 5) -> None:
+        """Stop the server (SIGINT, as moto's server expects; SIGKILL after a grace period) and forget it."""
         with suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
+            os.kill(self.pid, signal.SIGINT)
+            deadline = time.monotonic() + grace_seconds
+            while _alive(self.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _alive(self.pid):
+                os.kill(self.pid, signal.SIGKILL)
+                _alive(self.pid)
         STATE_FILE.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs; reaps it when it is our exited child."""
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+        if reaped == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child (a kept emulator from an earlier run): ask the kernel instead
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def free_port() -> int:
@@ -65,7 +88,10 @@ def start_emulator(log_dir: Path, *, port: int | None = None, timeout_seconds: f
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            # moto's server with its own Lambda event delivery switched off: the tooling plays the
+            # Lambda service (see tooling/lambda_service/emulator_server.py for why).
+            [sys.executable, "-m", "tooling.lambda_service.emulator_server", "-H", "127.0.0.1", "-p", str(port)],
+            cwd=Path(__file__).resolve().parent.parent,  # where the tooling package is importable
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
