@@ -55,6 +55,9 @@ class MessagingProps:
     """Services delivering failures into the DLQ through its resource policy."""
     alert_email: str | None = None
     """Optional e-mail subscription of the alert topic."""
+    redrive_allow_policy: bool = True
+    """Let only the fraud queue redrive into the DLQ. Only an emulator that does not store redrive
+    allow policies turns this off (see stacks/emulator.py)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.visibility_timeout_seconds <= 43_200:
@@ -93,12 +96,15 @@ class Messaging(Construct):
             ),
         )
         # Separate resource: the DLQ cannot name the fraud queue in its own arguments (a cycle).
-        SqsQueueRedriveAllowPolicy(
-            self,
-            "dlq-redrive-allow",
-            queue_url=self.dlq.url,
-            redrive_allow_policy=Fn.jsonencode({"redrivePermission": "byQueue", "sourceQueueArns": [self.queue.arn]}),
-        )
+        if props.redrive_allow_policy:
+            SqsQueueRedriveAllowPolicy(
+                self,
+                "dlq-redrive-allow",
+                queue_url=self.dlq.url,
+                redrive_allow_policy=Fn.jsonencode(
+                    {"redrivePermission": "byQueue", "sourceQueueArns": [self.queue.arn]}
+                ),
+            )
         queue_doc = policy_document(self, "queue-policy-doc", [deny_insecure_transport("sqs", [self.queue.arn])])
         SqsQueuePolicy(self, "queue-policy", queue_url=self.queue.url, policy=queue_doc.json)
 

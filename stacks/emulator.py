@@ -10,6 +10,9 @@ Nothing here applies to dev, staging or prod: only the `local` environment's sta
 - Functions go without a code signing configuration: moto 5 has no CreateCodeSigningConfig. The
   local environment's policy is Warn (unsigned packages deploy) like dev, so nothing it runs
   would differ; dev, staging and prod always carry the configuration.
+- The DLQ goes without its redrive allow policy (only the fraud queue may redrive into it):
+  moto 5 does not know the RedriveAllowPolicy queue attribute, and the provider waits until
+  it reads the policy back.
 - Buckets go without the TLS-only policy: moto 5 applies a bucket-policy Deny without evaluating
   its conditions, so "Deny s3:* when aws:SecureTransport is false" refuses every request, with
   or without TLS (the emulator speaks plain HTTP on loopback anyway).
@@ -59,6 +62,12 @@ class EmulatorRoundTrip:
 def code_signing_supported(emulator_url: str | None) -> bool:
     """Whether functions of a stack get a code signing configuration (always, except in the emulator:
     moto 5 implements no CreateCodeSigningConfig, and the local environment would only Warn anyway)."""
+    return emulator_url is None
+
+
+def redrive_allow_policy_supported(emulator_url: str | None) -> bool:
+    """Whether the DLQ gets its redrive allow policy (always, except in the emulator: moto 5 rejects
+    the RedriveAllowPolicy attribute, so the provider would wait for it forever)."""
     return emulator_url is None
 
 

@@ -24,7 +24,12 @@ from modules.transactions_table import CUSTOMER_INDEX, DAY_INDEX, TransactionsTa
 from modules.web_acl import ApiWebAcl, ApiWebAclProps
 from stacks.artifacts import FunctionArtifacts
 from stacks.config import EnvironmentConfig
-from stacks.emulator import EmulatorRoundTrip, bucket_tls_policy_supported, code_signing_supported
+from stacks.emulator import (
+    EmulatorRoundTrip,
+    bucket_tls_policy_supported,
+    code_signing_supported,
+    redrive_allow_policy_supported,
+)
 from stacks.provider import aws_provider, standard_tags
 from stacks.remote_state import RemoteStateSettings, use_remote_state
 
@@ -90,6 +95,7 @@ class FraudDetectionStack(TerraformStack):
                 dlq_senders=[ServiceSender(service_principal=ctx.service_principal("events"),
                                            source_arn=ctx.arn("events", f"rule/{rule_name}"))],
                 alert_email=env.alert_email,
+                redrive_allow_policy=redrive_allow_policy_supported(emulator_url),
             ),
         )
         reports = ReportsBucket(
