@@ -29,7 +29,7 @@ from constructs import IConstruct
 # Services the stacks create resources in or read data sources from.
 EMULATED_SERVICES = (
     "apigateway", "cloudwatch", "cloudwatchlogs", "dynamodb", "ec2", "events", "iam", "kms",
-    "lambda", "s3", "sns", "sqs", "sts",
+    "lambda", "s3", "sns", "sqs", "sts", "wafv2",
 )
 
 
@@ -43,6 +43,9 @@ EMULATOR_UNREAD_ATTRIBUTES: dict[str, dict[str, str]] = {
     },
     "aws_sqs_queue": {
         "redrive_policy": "moto re-serializes the redrive JSON with spaces, which the provider reports as a change",
+    },
+    "aws_s3_bucket_notification": {
+        "eventbridge": "moto accepts EventBridgeConfiguration but GetBucketNotificationConfiguration returns none",
     },
 }
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf import Aspects, LocalBackend, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from modules.aws_context import AwsContext
 from modules.state_bucket import StateBucket, StateBucketProps
-from stacks.emulator import bucket_tls_policy_supported
+from stacks.emulator import EmulatorRoundTrip, bucket_tls_policy_supported
 from stacks.provider import aws_provider, standard_tags
 from stacks.remote_state import RemoteStateSettings
 
@@ -27,6 +27,7 @@ class StateBootstrapStack(TerraformStack):
             # The emulator is disposable: its bootstrap state lives beside the synthesized stack,
             # so two synth directories (a local run and the integration tests) never share it.
             LocalBackend(self, path="terraform.tfstate")
+            Aspects.of(self).add(EmulatorRoundTrip())
         ctx = AwsContext(self, "context")
         bucket = StateBucket(
             self,

@@ -59,6 +59,26 @@ def test_the_web_acl_and_the_handler_share_the_body_limit(synthesized: Synthesiz
     assert association["resource_arn"].startswith("${aws_api_gateway_stage.")
 
 
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_the_web_acl_rules_metrics_and_logs(synthesized: SynthesizedApp, stack: str) -> None:
+    env = load_environments()[stack.removeprefix("fraud-detection-")]
+    (acl,) = synthesized.resources(stack, "aws_wafv2_web_acl").values()
+    assert acl["scope"] == "REGIONAL"
+    groups = {r["statement"]["managed_rule_group_statement"]["name"] for r in acl["rule"]
+              if "managed_rule_group_statement" in r["statement"]}
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} <= groups
+    (rate,) = [r["statement"]["rate_based_statement"] for r in acl["rule"] if "rate_based_statement" in r["statement"]]
+    assert (rate["aggregate_key_type"], rate["limit"]) == ("IP", env.waf_requests_per_ip_per_5min)
+    assert all(r["visibility_config"]["cloudwatch_metrics_enabled"] for r in acl["rule"])
+    (logging,) = synthesized.resources(stack, "aws_wafv2_web_acl_logging_configuration").values()
+    (destination,) = logging["log_destination_configs"]
+    group_id = destination.split(".")[1]
+    group = synthesized.resources(stack, "aws_cloudwatch_log_group")[group_id]
+    assert group["name"].startswith("aws-waf-logs-") and group["kms_key_id"].startswith("${aws_kms_key.")
+    # The API key must never reach the WAF logs.
+    assert [f["single_header"]["name"] for f in logging["redacted_fields"]] == ["x-api-key"]
+
+
 def test_the_openapi_document_is_valid_and_built_from_the_same_schema() -> None:
     document = build_document(SCHEMA)
     validate_openapi(document)
