@@ -35,7 +35,8 @@ INSTALL_HINT = (
 )
 _CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
 _ENTRY = re.compile(r"^\s*-\s*(\S+)\s*$")
-_FIELD = re.compile(r"^\s*#\s*(reason|resources|stacks):\s*(.*?)\s*$")
+_FIELD = re.compile(r"^\s*#\s*(reason|resources|stacks|frameworks):\s*(.*?)\s*$")
+FRAMEWORKS = ("terraform_json", "terraform_plan")
 
 
 class GateError(RuntimeError):
@@ -54,12 +55,18 @@ class SkipEntry:
     """Resource patterns, `<type>.<construct path>` with fnmatch globs."""
     stacks: tuple[str, ...] = ()
     """Stacks the entry applies to; empty means every stack."""
+    frameworks: tuple[str, ...] = ()
+    """checkov frameworks the entry applies to (terraform_json, terraform_plan); empty means both."""
     line: int = 0
     """Line of the `- CKV_...` item in .checkov.yaml (for messages)."""
 
+    def applies_to(self, framework: str) -> bool:
+        """Whether the entry is meant for results of `framework`."""
+        return not self.frameworks or framework in self.frameworks
+
     def covers(self, finding: Finding) -> bool:
         """Whether this entry accepts `finding`."""
-        if finding.check_id != self.check_id:
+        if finding.check_id != self.check_id or not self.applies_to(finding.framework):
             return False
         if self.stacks and finding.stack not in self.stacks:
             return False
@@ -80,6 +87,8 @@ class Finding:
     """`<type>.<construct path>` (or checkov's own name when the resource is not in the stack JSON)."""
     file: str
     """File checkov read, with the line range."""
+    framework: str = "terraform_json"
+    """checkov framework that produced the finding."""
 
     def __str__(self) -> str:
         return f"{self.check_id} {self.resource} ({self.file}): {self.check_name}"
@@ -144,6 +153,9 @@ def load_skips(config: Path = CONFIG) -> tuple[list[SkipEntry], list[str]]:
         reason = " ".join(pending.get("reason", [])).strip()
         resources = tuple(r.strip() for chunk in pending.get("resources", []) for r in chunk.split(",") if r.strip())
         stacks = tuple(s.strip() for chunk in pending.get("stacks", []) for s in chunk.split(",") if s.strip())
+        frameworks = tuple(
+            f.strip() for chunk in pending.get("frameworks", []) for f in chunk.split(",") if f.strip()
+        )
         pending = {}
         where = f"{config.name}:{number} {check_id}"
         if not _CHECK_ID.match(check_id):
@@ -152,7 +164,8 @@ def load_skips(config: Path = CONFIG) -> tuple[list[SkipEntry], list[str]]:
             problems.append(f"{where}: no '# reason:' line above the entry")
         if not resources:
             problems.append(f"{where}: no '# resources:' line above the entry (a skip must name its resources)")
-        entries.append(SkipEntry(check_id, reason, resources, stacks, number))
+        problems += [f"{where}: unknown framework {f!r}" for f in frameworks if f not in FRAMEWORKS]
+        entries.append(SkipEntry(check_id, reason, resources, stacks, frameworks, number))
     documented = [e.check_id for e in entries]
     problems += [f"{config.name}: skip-check {i} has no documented entry" for i in listed if i not in documented]
     duplicates = sorted({i for i in documented if documented.count(i) > 1})
@@ -212,6 +225,7 @@ def evaluate(
     skips: Sequence[SkipEntry],
     *,
     default_stack: str = "",
+    framework: str = "terraform_json",
 ) -> dict[str, StackResult]:
     """Sort checkov's results per stack into passed, accepted (documented skip) and unexpected.
 
@@ -234,6 +248,7 @@ def evaluate(
                 stack=stack,
                 resource=_address(check.get("resource", ""), addresses.get(stack, {})),
                 file=f"{stack}/{Path(check.get('file_path', '')).name}:{'-'.join(map(str, lines))}",
+                framework=framework,
             )
             entry = next((s for s in skips if s.covers(finding)), None)
             if entry:
@@ -243,10 +258,13 @@ def evaluate(
     return results
 
 
-def stale_entries(skips: Sequence[SkipEntry], results: Mapping[str, StackResult]) -> list[SkipEntry]:
-    """Entries that accepted no failure in `results`: the check passes now, so the skip must go."""
+def stale_entries(
+    skips: Sequence[SkipEntry], results: Mapping[str, StackResult], framework: str = "terraform_json"
+) -> list[SkipEntry]:
+    """Entries for `framework` that accepted no failure in `results`: the check passes now, so the
+    skip must go."""
     used = {(entry.check_id, entry.line) for result in results.values() for _, entry in result.accepted}
-    return [entry for entry in skips if (entry.check_id, entry.line) not in used]
+    return [e for e in skips if e.applies_to(framework) and (e.check_id, e.line) not in used]
 
 
 def gate_directory(stacks_dir: Path, config: Path = CONFIG) -> dict[str, StackResult]:
@@ -289,6 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 {stack: json.loads(args.stack_json.read_text())},
                 skips,
                 default_stack=stack,
+                framework="terraform_plan",
             )
         elif args.stacks_dir:
             results = gate_directory(args.stacks_dir)
