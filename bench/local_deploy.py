@@ -7,7 +7,11 @@ there is one, is put back afterwards.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.common import Figure, SectionResult, not_measured
@@ -18,6 +22,22 @@ NAMES = (
     "second plan of fraud-detection-local (must be empty)",
     "end-to-end pipeline run (sample traffic through every hop)",
 )
+
+
+@contextmanager
+def _outside_virtualenv() -> Iterator[None]:
+    """PATH without this virtualenv's bin directory, for the cdktf CLI's child processes.
+
+    Under `pipenv run` the virtualenv's bin comes first on PATH, so the app command of cdktf.json
+    (`python3 -m pipenv run ...`) would find the virtualenv's python3, which has no pipenv.
+    """
+    venv_bin = str(Path(sys.executable).parent)
+    saved = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join(p for p in saved.split(os.pathsep) if p != venv_bin)
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = saved
 
 
 def skipped(reason: str) -> SectionResult:
@@ -36,7 +56,8 @@ def measure(work: Path) -> SectionResult:
     started = time.monotonic()
     emulator = start_emulator(work / "emulator")
     try:
-        toolchain = LocalToolchain(emulator.endpoint_url, outdir=work / "cdktf.out", log_dir=work / "logs")
+        with _outside_virtualenv():
+            toolchain = LocalToolchain(emulator.endpoint_url, outdir=work / "cdktf.out", log_dir=work / "logs")
         try:
             toolchain.synth()
             toolchain.deploy()
@@ -53,14 +74,23 @@ def measure(work: Path) -> SectionResult:
         changes = toolchain.plan_changes(PIPELINE_STACK)
         figures.append(
             Figure(SECTION, NAMES[1], round(time.monotonic() - plan_started, 1), "s", None,
-                   detail="no changes" if changes is None else "NOT EMPTY: the deploy does not converge")
+                   detail="no changes" if changes is None else f"NOT EMPTY: {_plan_gist(changes)}")
         )
+        if changes is not None:
+            raw["second_plan_tail"] = changes[-6000:]
         figures.append(_pipeline(emulator.endpoint_url, toolchain.stack_dir(PIPELINE_STACK), work, raw))
     finally:
         emulator.stop()
         if record is not None and not STATE_FILE.exists():
             STATE_FILE.write_text(record)
     return SectionResult(figures, raw)
+
+
+def _plan_gist(plan: str) -> str:
+    """The plan's summary line and the addresses it would change."""
+    changed = [line.strip().removeprefix("# ") for line in plan.splitlines() if line.strip().startswith("# ")]
+    summary = next((line.strip() for line in plan.splitlines() if line.strip().startswith("Plan:")), "")
+    return f"{summary} {'; '.join(changed[:8])}".strip()
 
 
 def _pipeline(endpoint_url: str, stack_dir: Path, work: Path, raw: dict[str, object]) -> Figure:

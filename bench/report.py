@@ -63,6 +63,36 @@ def markdown(figures: list[Figure], machine: dict[str, Any], started: str, comma
     return "\n".join(lines)
 
 
+def _load(out_dir: Path) -> dict[str, Any] | None:
+    path = out_dir / "results.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def merge_previous(
+    out_dir: Path, figures: list[Figure], raw: dict[str, Any], sections: set[str], command: str
+) -> tuple[list[Figure], dict[str, Any], str]:
+    """A partial run's figures in place of the same sections of the previous results; the rest kept."""
+    previous = _load(out_dir)
+    if previous is None:
+        return figures, raw, command
+    derived = {"verdict", "ratio", "tightened_to"}
+    merged: list[Figure] = []
+    for entry in previous["figures"]:
+        if entry["section"] in sections:
+            if not merged or merged[-1].section != entry["section"] or merged[-1] not in figures:
+                merged += [f for f in figures if f.section == entry["section"] and f not in merged]
+            continue
+        merged.append(Figure(**{k: v for k, v in entry.items() if k not in derived}))
+    merged += [f for f in figures if f not in merged]
+    return merged, {**previous["raw"], **raw}, previous["command"]
+
+
+def previous_start(out_dir: Path, started: str, machine: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Start time and machine of the full run a partial run is merged into."""
+    previous = _load(out_dir)
+    return (previous["started"], previous["machine"]) if previous else (started, machine)
+
+
 def write(
     out_dir: Path, figures: list[Figure], raw: dict[str, Any], machine: dict[str, Any], started: str, command: str
 ) -> None:

@@ -22,6 +22,10 @@ from bench.machine import describe
 
 BENCH_DIR = Path(__file__).resolve().parent
 SECTIONS = ("package_size", "analyzer", "api", "cold_start", "synth", "local_deploy")
+LABELS = {
+    "package_size": package_size.SECTION, "analyzer": analyzer.SECTION, "api": api_hot_path.SECTION,
+    "cold_start": cold_start.SECTION, "synth": synth.SECTION, "local_deploy": local_deploy.SECTION,
+}
 
 
 def _say(message: str) -> None:
@@ -57,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "make bench" + (" BENCH_SKIP_DEPLOY=1" if args.skip_deploy else "")
+    if args.only:
+        command = "python -m bench.run --only " + " ".join(args.only)
     machine = describe()
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     figures: list[Figure] = []
@@ -72,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
                 _say(f"  {figure.name}: {figure.measured} {figure.unit} -> {figure.verdict}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if args.only:
+        figures, raw, command = report.merge_previous(BENCH_DIR, figures, raw, {LABELS[n] for n in args.only}, command)
+        command += f" (re-run {started}: {', '.join(args.only)})"
+        started, machine = report.previous_start(BENCH_DIR, started, machine)
     report.write(BENCH_DIR, figures, raw, machine, started, command)
     _say(f"bench: wrote {BENCH_DIR / 'results.json'} and {BENCH_DIR / 'RESULTS.md'}")
     return 0
