@@ -194,7 +194,9 @@ def function_statements(scope: DeployScope) -> list[PolicyStatement]:
 def identity_statements(scope: DeployScope) -> list[PolicyStatement]:
     """The functions' and flow logs' roles (by name), passed only to the services that use them;
     never the deploy roles themselves."""
-    roles = scope.arn("iam", f"role/{scope.names}", region=False)
+    # Role names end in the suffix, or carry a purpose after it (`fraud-network-dev-flow-logs`).
+    roles = [scope.arn("iam", f"role/{scope.names}", region=False),
+             scope.arn("iam", f"role/{scope.names}-*", region=False)]
     return [
         PolicyStatement(
             sid="RolesManage",
@@ -203,12 +205,12 @@ def identity_statements(scope: DeployScope) -> list[PolicyStatement]:
                 "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies",
                 "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
             ],
-            resources=[roles],
+            resources=roles,
         ),
         PolicyStatement(
             sid="RolesPass",
             actions=["iam:PassRole"],
-            resources=[roles],
+            resources=roles,
             conditions=[
                 Condition(
                     test="StringEquals",
@@ -301,6 +303,8 @@ def observability_statements(scope: DeployScope) -> list[PolicyStatement]:
     log_groups = [
         f"/aws/lambda/{scope.names}", f"/aws/apigateway/{scope.names}/*", f"/aws/vpc/{scope.names}/*",
         f"aws-waf-logs-{scope.names}",
+        # API Gateway names a stage's execution log group by the API's id: region and account scope it.
+        "API-Gateway-Execution-Logs_*",
     ]
     return [
         PolicyStatement(
