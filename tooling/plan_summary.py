@@ -67,11 +67,15 @@ def summarize_stack(stack: str, plan: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def summarize(environment: str, plans: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Summary of one environment: its stacks' summaries (stack name -> plan JSON), and totals."""
-    stacks = [summarize_stack(name, plan) for name, plan in sorted(plans.items())]
+    """Summary of one environment from its stacks' plan JSON (stack name -> plan JSON)."""
+    return combine(environment, [summarize_stack(name, plan) for name, plan in sorted(plans.items())])
+
+
+def combine(environment: str, stacks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Summary of one environment from its stack summaries: the stacks, totals and flags."""
     return {
         "environment": environment,
-        "stacks": stacks,
+        "stacks": list(stacks),
         "totals": {kind: sum(s[kind] for s in stacks) for kind in COUNTED},
         "has_changes": any(s["has_changes"] for s in stacks),
         "has_destroys": any(s["destroy"] or s["replace"] for s in stacks),
