@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cdktf import Token
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from constructs import Construct
 
@@ -33,7 +34,7 @@ class PipelineMonitoringProps:
     api_name: str
     """REST API name (API Gateway metrics are keyed by name and stage)."""
     api_stage: str
-    """Stage name."""
+    """Stage name (a literal: the dashboard body is plain JSON)."""
     table_name: str
     """Transactions table (dashboard)."""
     dlq_depth_threshold: int = 0
@@ -140,4 +141,9 @@ def _dashboard_body(props: PipelineMonitoringProps) -> str:
         _widget("Table throttles and errors", [["AWS/DynamoDB", "ThrottledRequests", "TableName", props.table_name],
                                                [".", "SystemErrors", ".", props.table_name]], region, 0, 18),
     ]
-    return json.dumps({"widgets": widgets}, sort_keys=True)
+    body = json.dumps({"widgets": widgets}, sort_keys=True)
+    # A reference inside a JSON string does not survive every output format (cdktf's HCL output
+    # mangles it), and names here are known at synth time anyway: insist on literals.
+    if Token.is_unresolved(body):
+        raise ValueError("dashboard names must be literals, not references to other resources")
+    return body

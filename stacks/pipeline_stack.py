@@ -205,19 +205,17 @@ class FraudDetectionStack(TerraformStack):
             ),
         )
         api_name = naming.name("transactions-api")
-        api = TransactionsApi(
-            self, "api",
-            TransactionsApiProps(
-                api_name=api_name,
-                function_name=functions["transaction_api"].function_name,
-                function_invoke_arn=functions["transaction_api"].invoke_arn,
-                request_schema=artifacts.request_schema,
-                kms_key_arn=key.key_arn,
-                log_retention_days=env.log_retention_days,
-                throttle_rate_limit=env.api_throttle.rate_limit,
-                throttle_burst_limit=env.api_throttle.burst_limit,
-            ),
+        api_props = TransactionsApiProps(
+            api_name=api_name,
+            function_name=functions["transaction_api"].function_name,
+            function_invoke_arn=functions["transaction_api"].invoke_arn,
+            request_schema=artifacts.request_schema,
+            kms_key_arn=key.key_arn,
+            log_retention_days=env.log_retention_days,
+            throttle_rate_limit=env.api_throttle.rate_limit,
+            throttle_burst_limit=env.api_throttle.burst_limit,
         )
+        api = TransactionsApi(self, "api", api_props)
         ApiWebAcl(
             self, "waf",
             ApiWebAclProps(
@@ -240,7 +238,7 @@ class FraudDetectionStack(TerraformStack):
                 stream_consumer_function=naming.name("fraud-analyzer", "lambda"),
                 function_names=[naming.name(k.replace("_", "-"), "lambda") for k in wiring],
                 api_name=api_name,
-                api_stage=api.stage_name,
+                api_stage=api_props.stage_name,
                 table_name=naming.name("transactions"),
                 dlq_depth_threshold=env.alarms.dlq_depth,
                 iterator_age_ms=env.alarms.iterator_age_ms,

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 
@@ -14,6 +15,8 @@ from tooling.emulator import Emulator, running_emulator, start_emulator
 from tooling.local_deploy import PIPELINE_STACK, REMOTE_STATE_STACKS, REPO_ROOT, LocalToolchain
 
 WORK_DIR = REPO_ROOT / "build" / "local"
+# A fresh emulator knows nothing of an earlier run, so neither may its synth output and state.
+OUTDIR = WORK_DIR / "cdktf.out"
 
 
 def _say(message: str) -> None:
@@ -41,7 +44,8 @@ def run(keep: bool) -> int:
     emulator = start_emulator(WORK_DIR)
     _say(f"emulator (moto) listening on {emulator.endpoint_url}")
     try:
-        toolchain = LocalToolchain(emulator.endpoint_url)
+        shutil.rmtree(OUTDIR, ignore_errors=True)
+        toolchain = LocalToolchain(emulator.endpoint_url, outdir=OUTDIR)
         _deploy(toolchain)
         deployed = time.monotonic()
         summary = run_pipeline(emulator.endpoint_url, toolchain.stack_dir(PIPELINE_STACK), work_dir=WORK_DIR)
@@ -68,7 +72,7 @@ def _print_how_to_reach(emulator: Emulator, toolchain: LocalToolchain) -> None:
         f"  export AWS_ENDPOINT_URL={emulator.endpoint_url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
         "AWS_DEFAULT_REGION=us-east-1\n"
         f"  aws dynamodb scan --table-name $(cd {stack_dir} && terraform output -raw table_name)\n"
-        f"  cd {stack_dir} && TF_CLI_CONFIG_FILE=$PWD/../../../build/terraformrc terraform state list\n"
+        f"  cd {stack_dir} && TF_CLI_CONFIG_FILE={REPO_ROOT / 'build' / 'terraformrc'} terraform state list\n"
         "  make local-destroy    # destroy everything, show the empty state, stop the emulator"
     )
 
@@ -79,7 +83,7 @@ def destroy() -> int:
     if emulator is None:
         _say("no running emulator recorded in build/local/emulator.json: nothing to destroy")
         return 0
-    toolchain = LocalToolchain(emulator.endpoint_url)
+    toolchain = LocalToolchain(emulator.endpoint_url, outdir=OUTDIR)
     _say(f"destroying the local stacks in {emulator.endpoint_url} ...")
     toolchain.destroy()
     for stack in REMOTE_STATE_STACKS:

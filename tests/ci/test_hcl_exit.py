@@ -15,11 +15,6 @@ from tooling.terraform_mirror import write_cli_config
 pytestmark = pytest.mark.terraform
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PIPELINE_STACKS = {"fraud-detection-dev", "fraud-detection-staging", "fraud-detection-prod", "fraud-detection-local"}
-# cdktf's HCL conversion breaks a JSON string that embeds references (the dashboard body is
-# built with json.dumps in modules/monitoring.py; Fn.jsonencode converts cleanly). strict: the
-# mark must go as soon as that is fixed.
-_DASHBOARD = pytest.mark.xfail(strict=True, reason="cdktf --hcl mangles the json.dumps dashboard_body")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +55,7 @@ def test_every_stack_is_written_as_hcl(hcl_out: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "stack", [pytest.param(s, marks=_DASHBOARD) if s in PIPELINE_STACKS else s for s in ALL_STACKS]
+    "stack", ALL_STACKS
 )
 def test_the_hcl_validates_without_cdktf(hcl_out: Path, terraform_env: dict[str, str], stack: str) -> None:
     directory = hcl_out / "stacks" / stack
