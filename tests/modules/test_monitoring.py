@@ -13,6 +13,9 @@ SUFFIX = {"fraud-detection-dev": "dev", "fraud-detection-staging": "stg", "fraud
           "fraud-detection-local": "local"}
 
 
+API_STAGE = "v1"
+
+
 def _alarm(synthesized: SynthesizedApp, stack: str, name: str) -> dict:
     return at_path(synthesized.resources(stack, "aws_cloudwatch_metric_alarm"), f"monitoring/{name}")[1]
 
@@ -48,11 +51,13 @@ def test_api_error_rates_raise_alarms(
 ) -> None:
     alarm = _alarm(synthesized, stack, name)
     _, api = at_path(synthesized.resources(stack, "aws_api_gateway_rest_api"), "api/api")
-    stage_id, _ = at_path(synthesized.resources(stack, "aws_api_gateway_stage"), "api/stage")
+    _, stage = at_path(synthesized.resources(stack, "aws_api_gateway_stage"), "api/stage")
     # The metric is 0/1 per request, so its average over the period is the error rate.
     assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"]) == ("AWS/ApiGateway", metric, "Average")
-    assert alarm["dimensions"] == {"ApiName": api["name"],
-                                   "Stage": ref("aws_api_gateway_stage", stage_id, "stage_name")}
+    # Names are literals (the same values the dashboard's plain JSON holds), and they must be the
+    # names the API and its stage are deployed under, or the alarm watches a metric nobody emits.
+    assert stage["stage_name"] == API_STAGE
+    assert alarm["dimensions"] == {"ApiName": api["name"], "Stage": API_STAGE}
     assert (alarm["threshold"], alarm["period"]) == (threshold, 300)
     assert alarm["alarm_name"] == f"fraud-pipeline-{SUFFIX[stack]}-{name}-rate"
 
@@ -77,6 +82,8 @@ def test_alarm_names_are_unique(synthesized: SynthesizedApp, stack: str) -> None
 def test_dashboard_body_is_json_with_widgets_for_every_function(synthesized: SynthesizedApp, stack: str) -> None:
     _, dashboard = at_path(synthesized.resources(stack, "aws_cloudwatch_dashboard"), "monitoring/dashboard")
     assert dashboard["dashboard_name"] == f"fraud-pipeline-{SUFFIX[stack]}"
+    # Plain JSON: a Terraform reference inside the string would not survive cdktf's HCL output.
+    assert "${" not in dashboard["dashboard_body"]
     body = json.loads(dashboard["dashboard_body"])
     widgets = body["widgets"]
     assert len(widgets) == 7
@@ -88,5 +95,11 @@ def test_dashboard_body_is_json_with_widgets_for_every_function(synthesized: Syn
     function_names = {f["function_name"] for f in synthesized.resources(stack, "aws_lambda_function").values()}
     invoked = {row[3] for row in metric_rows if row[:2] == ["AWS/Lambda", "Invocations"]}
     assert invoked == function_names
+    _, api = at_path(synthesized.resources(stack, "aws_api_gateway_rest_api"), "api/api")
+    api_rows = [row for w in widgets for row in w["properties"]["metrics"]
+                if w["properties"]["metrics"][0][0] == "AWS/ApiGateway"]
+    assert len(api_rows) == 5
+    for row in api_rows:
+        assert row[2:] == ["ApiName", api["name"], "Stage", API_STAGE]
     positions = {(w["x"], w["y"]) for w in widgets}
     assert len(positions) == len(widgets), "widgets must not overlap"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from terraform_json import at_path, ref
+from terraform_json import at_path, data_ref, ref, referenced_policy, statement
 
 from modules.network import PrivateNetworkProps
 from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
 
+SUFFIX = {"fraud-detection-dev": "dev", "fraud-detection-staging": "stg", "fraud-detection-prod": "prod",
+          "fraud-detection-local": "local"}
 INTERNET_PATHS = ("aws_nat_gateway", "aws_internet_gateway", "aws_egress_only_internet_gateway", "aws_eip")
 
 
@@ -22,18 +24,20 @@ def _sg_id(synthesized: SynthesizedApp, stack: str, name: str) -> str:
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-def test_two_private_subnets_in_different_availability_zones(synthesized: SynthesizedApp, stack: str) -> None:
+def test_two_private_subnets_in_zones_pinned_by_name(synthesized: SynthesizedApp, stack: str) -> None:
     subnets = synthesized.resources(stack, "aws_subnet")
     assert len(subnets) == 2
-    zones = {s["availability_zone"] for s in subnets.values()}
-    assert len(zones) == 2
-    for index in (0, 1):
+    vpc_id, _ = at_path(synthesized.resources(stack, "aws_vpc"), "network/vpc")
+    region_id, _ = at_path(synthesized.data(stack, "aws_region"), "context/region")
+    region = data_ref("aws_region", region_id, "name")
+    for index, (zone_letter, cidr) in enumerate((("a", "10.20.0.0/20"), ("b", "10.20.16.0/20"))):
         _, subnet = at_path(subnets, f"network/private-{index}")
-        assert subnet["availability_zone"].startswith("${element(data.aws_availability_zones.")
-        assert subnet["availability_zone"].endswith(f".names, {index})}}")
+        assert subnet["availability_zone"] == f"{region}{zone_letter}"
+        assert subnet["cidr_block"] == cidr
+        assert subnet["vpc_id"] == ref("aws_vpc", vpc_id, "id")
         assert subnet["map_public_ip_on_launch"] is False
-    [zones_source] = synthesized.data(stack, "aws_availability_zones").values()
-    assert zones_source["state"] == "available"
+    # A looked-up zone list can grow or reorder, which would move (replace) a subnet.
+    assert not synthesized.data(stack, "aws_availability_zones")
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
@@ -141,6 +145,97 @@ def test_default_security_group_is_stripped_of_every_rule(synthesized: Synthesiz
     assert "egress" not in default_sg
 
 
+def _flow_log_group(synthesized: SynthesizedApp, stack: str) -> tuple[str, dict]:
+    return at_path(synthesized.resources(stack, "aws_cloudwatch_log_group"), "network/flow-logs")
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_flow_log_group_is_encrypted_with_the_cmk_and_expires(synthesized: SynthesizedApp, stack: str) -> None:
+    key_id, _ = at_path(synthesized.resources(stack, "aws_kms_key"), "encryption/key")
+    _, group = _flow_log_group(synthesized, stack)
+    assert group["name"] == f"/aws/vpc/fraud-network-{SUFFIX[stack]}/flow-logs"
+    assert group["kms_key_id"] == ref("aws_kms_key", key_id, "arn")
+    assert group["retention_in_days"] == 7
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_every_flow_of_the_vpc_is_logged_to_its_group(synthesized: SynthesizedApp, stack: str) -> None:
+    vpc_id, _ = at_path(synthesized.resources(stack, "aws_vpc"), "network/vpc")
+    group_id, _ = _flow_log_group(synthesized, stack)
+    role_id, _ = at_path(synthesized.resources(stack, "aws_iam_role"), "network/flow-logs-role")
+    policy_id, _ = at_path(synthesized.resources(stack, "aws_iam_role_policy"), "network/flow-logs-policy")
+    [flow_log] = synthesized.resources(stack, "aws_flow_log").values()
+    assert flow_log["vpc_id"] == ref("aws_vpc", vpc_id, "id")
+    assert flow_log["traffic_type"] == "ALL", "rejected flows matter as much as accepted ones"
+    assert flow_log["log_destination_type"] == "cloud-watch-logs"
+    assert flow_log["log_destination"] == ref("aws_cloudwatch_log_group", group_id, "arn")
+    assert flow_log["iam_role_arn"] == ref("aws_iam_role", role_id, "arn")
+    # Delivery fails until the role may write to the group.
+    assert f"aws_iam_role_policy.{policy_id}" in flow_log["depends_on"]
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_flow_log_role_is_assumed_by_this_accounts_flow_logs_only(synthesized: SynthesizedApp, stack: str) -> None:
+    _, role = at_path(synthesized.resources(stack, "aws_iam_role"), "network/flow-logs-role")
+    assert role["name"] == f"fraud-network-{SUFFIX[stack]}-flow-logs"
+    [trust] = referenced_policy(synthesized, stack, role["assume_role_policy"])
+    assert trust["effect"] == "Allow"
+    assert trust["actions"] == ["sts:AssumeRole"]
+    [principal] = trust["principals"]
+    assert principal["type"] == "Service"
+    [service] = principal["identifiers"]
+    assert service.startswith("vpc-flow-logs.${data.aws_partition.")
+    conditions = {c["test"]: c for c in trust["condition"]}
+    assert set(conditions) == {"StringEquals", "ArnLike"}
+    assert conditions["StringEquals"]["variable"] == "aws:SourceAccount"
+    [account] = conditions["StringEquals"]["values"]
+    assert account.startswith("${data.aws_caller_identity.") and account.endswith(".account_id}")
+    assert conditions["ArnLike"]["variable"] == "aws:SourceArn"
+    [source_arn] = conditions["ArnLike"]["values"]
+    assert source_arn.startswith("arn:${data.aws_partition.")
+    assert ":ec2:${data.aws_region." in source_arn
+    assert source_arn.endswith(".account_id}:vpc-flow-log/*")
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_flow_log_role_may_write_to_its_own_group_only(synthesized: SynthesizedApp, stack: str) -> None:
+    role_id, _ = at_path(synthesized.resources(stack, "aws_iam_role"), "network/flow-logs-role")
+    group_id, _ = _flow_log_group(synthesized, stack)
+    _, policy = at_path(synthesized.resources(stack, "aws_iam_role_policy"), "network/flow-logs-policy")
+    assert policy["role"] == ref("aws_iam_role", role_id, "id")
+    statements = referenced_policy(synthesized, stack, policy["policy"])
+    assert len(statements) == 1
+    deliver = statement(statements, "DeliverToOwnLogGroup")
+    assert deliver["effect"] == "Allow"
+    assert sorted(deliver["actions"]) == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    group_arn = ref("aws_cloudwatch_log_group", group_id, "arn")
+    assert deliver["resources"] == [group_arn, f"{group_arn}:log-stream:*"]
+
+
+def _props(**overrides: object) -> PrivateNetworkProps:
+    return PrivateNetworkProps(**{"name": "n", "context": None, "kms_key_arn": "k", "log_retention_days": 7,
+                                  **overrides})  # type: ignore[arg-type]
+
+
+def test_defaults_put_one_subnet_in_each_of_zones_a_and_b() -> None:
+    props = _props()
+    assert tuple(props.subnet_cidrs) == ("10.20.0.0/20", "10.20.16.0/20")
+    assert tuple(props.zone_letters) == ("a", "b")
+
+
+def test_flow_log_key_and_retention_are_required() -> None:
+    with pytest.raises(TypeError, match="kms_key_arn"):
+        PrivateNetworkProps(name="n", context=None, log_retention_days=7)  # type: ignore[arg-type, call-arg]
+    with pytest.raises(TypeError, match="log_retention_days"):
+        PrivateNetworkProps(name="n", context=None, kms_key_arn="k")  # type: ignore[arg-type, call-arg]
+
+
 def test_a_single_subnet_is_rejected() -> None:
     with pytest.raises(ValueError, match="two private subnets"):
-        PrivateNetworkProps(name="n", context=None, subnet_cidrs=("10.20.0.0/20",))  # type: ignore[arg-type]
+        _props(subnet_cidrs=("10.20.0.0/20",), zone_letters=("a",))
+
+
+@pytest.mark.parametrize("zone_letters", [("a",), ("a", "b", "c"), ("a", "a")])
+def test_zones_must_be_distinct_and_one_per_subnet(zone_letters: tuple[str, ...]) -> None:
+    with pytest.raises(ValueError, match="zone_letters"):
+        _props(zone_letters=zone_letters)

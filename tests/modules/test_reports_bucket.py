@@ -39,15 +39,26 @@ def test_reports_move_to_infrequent_access_at_30_days_and_glacier_at_90(
     versioning_id, _ = at_path(synthesized.resources(stack, "aws_s3_bucket_versioning"), "reports/bucket/versioning")
     _, lifecycle = at_path(synthesized.resources(stack, "aws_s3_bucket_lifecycle_configuration"), "reports/lifecycle")
     assert lifecycle["bucket"] == ref("aws_s3_bucket", bucket_id, "id")
-    [rule] = lifecycle["rule"]
-    assert rule["status"] == "Enabled"
-    assert rule["filter"] == [{"prefix": "reports/"}]
-    assert rule["transition"] == [
-        {"days": 30, "storage_class": "STANDARD_IA"},
-        {"days": 90, "storage_class": "GLACIER"},
-    ]
-    assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 90}]
-    assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
+    rules = {rule["id"]: rule for rule in lifecycle["rule"]}
+    assert len(rules) == len(lifecycle["rule"]) == 2
+    assert rules["age-out-reports"] == {
+        "id": "age-out-reports",
+        "status": "Enabled",
+        "filter": [{"prefix": "reports/"}],
+        "transition": [
+            {"days": 30, "storage_class": "STANDARD_IA"},
+            {"days": 90, "storage_class": "GLACIER"},
+        ],
+        "noncurrent_version_expiration": [{"noncurrent_days": 90}],
+    }
+    # Abandoned multipart uploads are removed anywhere in the bucket (an empty prefix), not only
+    # under reports/.
+    assert rules["abort-incomplete-uploads"] == {
+        "id": "abort-incomplete-uploads",
+        "status": "Enabled",
+        "filter": [{"prefix": ""}],
+        "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
+    }
     # Noncurrent-version rules are refused until versioning is on.
     assert lifecycle["depends_on"] == [f"aws_s3_bucket_versioning.{versioning_id}"]
 
