@@ -13,9 +13,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.functions.tables import CUSTOMER_INDEX, create_transactions_table
+
 EVENTS = Path(__file__).parent / "events"
 TABLE = "fraud-test-transactions"
-CUSTOMER_INDEX = "customer-index"
 T0 = 1763812800  # 2025-11-22T12:00:00Z, the time around which the fixture events happen
 
 
@@ -36,30 +37,8 @@ def image_to_item(image: dict[str, Any]) -> dict[str, Any]:
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Mocked AWS with the transactions table (+ customer index) and the fraud queue."""
     with mock_aws():
-        ddb = boto3.resource("dynamodb", region_name="us-east-1")
-        table = ddb.create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "transaction_id", "KeyType": "HASH"},
-                {"AttributeName": "timestamp", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "transaction_id", "AttributeType": "S"},
-                {"AttributeName": "timestamp", "AttributeType": "N"},
-                {"AttributeName": "customer_id", "AttributeType": "S"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": CUSTOMER_INDEX,
-                    "KeySchema": [
-                        {"AttributeName": "customer_id", "KeyType": "HASH"},
-                        {"AttributeName": "timestamp", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_transactions_table(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
+        table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
         queue_url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="fraud-test-queue")["QueueUrl"]
         monkeypatch.setenv("TABLE_NAME", TABLE)
         monkeypatch.setenv("CUSTOMER_INDEX_NAME", CUSTOMER_INDEX)

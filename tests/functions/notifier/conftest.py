@@ -10,6 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.functions.tables import create_idempotency_table
+
 IDEMPOTENCY_TABLE = "fraud-test-idempotency"
 
 
@@ -25,12 +27,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             "QueueArn"
         ]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn)
-        boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName=IDEMPOTENCY_TABLE,
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_idempotency_table(boto3.client("dynamodb", region_name="us-east-1"), IDEMPOTENCY_TABLE)
         monkeypatch.setenv("ALERT_TOPIC_ARN", topic_arn)
         monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", IDEMPOTENCY_TABLE)
         yield {"topic_arn": topic_arn, "inbox_url": inbox_url}

@@ -11,8 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.functions.tables import DAY_INDEX, create_transactions_table
+
 TABLE = "fraud-test-transactions"
-DAY_INDEX = "day-index"
 BUCKET = "fraud-test-reports"
 DAY_START = 1763769600  # 2025-11-22T00:00:00Z, the day the scheduled event reports on
 
@@ -134,29 +135,8 @@ SEED: list[dict[str, Any]] = [
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Mocked AWS with the seeded transactions table (+ day index) and an empty reports bucket."""
     with mock_aws():
-        table = boto3.resource("dynamodb", region_name="us-east-1").create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "transaction_id", "KeyType": "HASH"},
-                {"AttributeName": "timestamp", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "transaction_id", "AttributeType": "S"},
-                {"AttributeName": "timestamp", "AttributeType": "N"},
-                {"AttributeName": "day_shard", "AttributeType": "S"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": DAY_INDEX,
-                    "KeySchema": [
-                        {"AttributeName": "day_shard", "KeyType": "HASH"},
-                        {"AttributeName": "timestamp", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_transactions_table(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
+        table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
         with table.batch_writer() as batch:
             for item in SEED:
                 batch.put_item(Item=item)

@@ -12,6 +12,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.functions.tables import create_idempotency_table, create_transactions_table
+
 EVENTS = Path(__file__).parent / "events"
 TABLE = "transactions-test"
 IDEMPOTENCY_TABLE = "idempotency-test"
@@ -27,44 +29,8 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def _create_tables(client: Any) -> None:
-    client.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "transaction_id", "AttributeType": "S"},
-            {"AttributeName": "timestamp", "AttributeType": "N"},
-            {"AttributeName": "customer_id", "AttributeType": "S"},
-            {"AttributeName": "day_shard", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "transaction_id", "KeyType": "HASH"},
-            {"AttributeName": "timestamp", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "customer-index",
-                "KeySchema": [
-                    {"AttributeName": "customer_id", "KeyType": "HASH"},
-                    {"AttributeName": "timestamp", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-            {
-                "IndexName": "day-index",
-                "KeySchema": [
-                    {"AttributeName": "day_shard", "KeyType": "HASH"},
-                    {"AttributeName": "timestamp", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-        ],
-    )
-    client.create_table(
-        TableName=IDEMPOTENCY_TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-    )
+    create_transactions_table(client, TABLE)
+    create_idempotency_table(client, IDEMPOTENCY_TABLE)
 
 
 @pytest.fixture
