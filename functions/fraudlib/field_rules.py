@@ -20,12 +20,14 @@ from fraudlib.countries import COUNTRY_CODES
 from fraudlib.currencies import TRANSACTION_CURRENCY_CODES
 from fraudlib.validation_context import MAX_AGE, MAX_FUTURE_SKEW, ValidationLimits
 
-AMOUNT_TEXT_PATTERN = r"^([1-9][0-9]{0,17}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$"
+# Literal dots are written `[.]`, not `\.`: the pattern travels inside JSON inside Terraform (the API
+# Gateway model), and a backslash there is one escaping layer away from breaking (cdktf's HCL output).
+AMOUNT_TEXT_PATTERN = r"^([1-9][0-9]{0,17}([.][0-9]{1,2})?|0[.]([1-9][0-9]?|0[1-9]))$"
 """A positive amount written as a string: no sign, no exponent, no leading zeros, at most 2 places.
 Zero ("0", "0.00") does not match, so the JSON schema rejects it exactly like the handler."""
 
 TIMESTAMP_TEXT_PATTERN = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
 )
 """ISO 8601 / RFC 3339 date-time with seconds and an explicit offset: a time without a zone is ambiguous."""
 

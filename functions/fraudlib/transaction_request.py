@@ -47,7 +47,7 @@ PATTERN_REASONS: dict[str, str] = {
 
 _AMOUNT_SCHEMA: dict[str, Any] = {
     "type": ["number", "string"],
-    "description": "Positive, at most 2 decimal places; a JSON number or a decimal string such as \"12.50\".",
+    "description": "Positive, at most 2 decimal places; a JSON number or a decimal string such as '12.50'.",
     # Draft 4 applies `pattern` to strings only and `minimum` to numbers only, so one schema covers
     # both spellings. Decimal places of a number and the configured maximum are checked by the handler.
     "pattern": field_rules.AMOUNT_TEXT_PATTERN,

@@ -203,3 +203,10 @@ def test_cross_field_rules_are_in_both(document) -> None:
     text = json.dumps(document)
     assert not _model_accepts(text)
     assert not _schema_accepts(text)
+
+
+def test_the_committed_schema_has_no_backslash() -> None:
+    # The schema is embedded as a JSON string in Terraform (the API Gateway model); cdktf's HCL
+    # output does not escape backslashes, so a `\.` in a pattern or an escaped quote in a
+    # description breaks the plain-Terraform exit.
+    assert "\\" not in SCHEMA_PATH.read_text(encoding="utf-8")
