@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAclAssociationConfig,
     Wafv2WebAclAssociationConfigRequestBody,
     Wafv2WebAclCustomResponseBody,
-    Wafv2WebAclRule,
+    Wafv2WebAclVisibilityConfig,
 )
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
@@ -82,7 +82,71 @@ def inspection_limit(max_body_bytes: int) -> str | None:
 
 
 def _visibility(metric: str) -> dict[str, object]:
-    return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
+    """A VisibilityConfig (WAFv2 API shape): metrics and sampled requests on."""
+    return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": metric}
+
+
+def _block_with(status: int, body_key: str) -> dict[str, object]:
+    """A rule Action (WAFv2 API shape) blocking with `status` and the custom body keyed `body_key`."""
+    return {"Block": {"CustomResponse": {"ResponseCode": status, "CustomResponseBodyKey": body_key}}}
+
+
+def web_acl_rules(name: str, max_body_bytes: int, requests_per_ip_per_5min: int) -> list[dict[str, object]]:
+    """The web ACL's rules as the WAFv2 API `Rules` list (PascalCase), in evaluation order."""
+    rules: list[dict[str, object]] = [
+        {
+            "Name": "body-size-limit",
+            "Priority": 0,
+            "Action": _block_with(413, "payload_too_large"),
+            "Statement": {
+                "SizeConstraintStatement": {
+                    "ComparisonOperator": "GT",
+                    "Size": max_body_bytes,
+                    # MATCH: a body too long for WAF to read to the end is over the limit anyway.
+                    "FieldToMatch": {"Body": {"OversizeHandling": "MATCH"}},
+                    "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+                }
+            },
+            "VisibilityConfig": _visibility(f"{name}-body-size-limit"),
+        },
+        {
+            "Name": "rate-per-client-ip",
+            "Priority": 1,
+            "Action": _block_with(429, "too_many_requests"),
+            "Statement": {
+                "RateBasedStatement": {
+                    "Limit": requests_per_ip_per_5min,
+                    "AggregateKeyType": "IP",
+                    "EvaluationWindowSec": 300,
+                }
+            },
+            "VisibilityConfig": _visibility(f"{name}-rate-per-client-ip"),
+        },
+    ]
+    for priority, group in enumerate(MANAGED_RULE_GROUPS, start=2):
+        statement: dict[str, object] = {"VendorName": "AWS", "Name": group}
+        counted = COUNTED_MANAGED_RULES.get(group, ())
+        if counted:
+            statement["RuleActionOverrides"] = [{"Name": rule, "ActionToUse": {"Count": {}}} for rule in counted]
+        rules.append(
+            {
+                "Name": group,
+                "Priority": priority,
+                "OverrideAction": {"None": {}},  # the group's own actions apply
+                "Statement": {"ManagedRuleGroupStatement": statement},
+                "VisibilityConfig": _visibility(f"{name}-{group}"),
+            }
+        )
+    return rules
+
+
+def _rules_json(rules: list[dict[str, object]]) -> str:
+    text = json.dumps(rules, separators=(",", ":"))
+    # The string reaches `cdktf synth --hcl` verbatim inside a quoted HCL string, which escapes
+    # quotes but not backslashes, and Terraform would read `${`/`%{` as template syntax.
+    if "\\" in text or "${" in text or "%{" in text:
+        raise ValueError("web ACL rules must not contain backslashes or template sequences")
+    return text
 
 
 def _error_body(error: str, message: str) -> str:
@@ -107,55 +171,6 @@ class ApiWebAcl(Construct):
     def __init__(self, scope: Construct, id_: str, props: ApiWebAclProps) -> None:
         super().__init__(scope, id_)
         name = props.name
-        # Statements are written as Terraform JSON (the provider types them as free-form).
-        rules = [
-            Wafv2WebAclRule(
-                name="body-size-limit",
-                priority=0,
-                action={"block": {"custom_response": {"response_code": 413,
-                                                      "custom_response_body_key": "payload_too_large"}}},
-                statement={
-                    "size_constraint_statement": {
-                        "comparison_operator": "GT",
-                        "size": props.max_body_bytes,
-                        # "MATCH": a body too long for WAF to read to the end is over the limit anyway.
-                        "field_to_match": {"body": {"oversize_handling": "MATCH"}},
-                        "text_transformation": [{"priority": 0, "type": "NONE"}],
-                    }
-                },
-                visibility_config=_visibility(f"{name}-body-size-limit"),
-            ),
-            Wafv2WebAclRule(
-                name="rate-per-client-ip",
-                priority=1,
-                action={"block": {"custom_response": {"response_code": 429,
-                                                      "custom_response_body_key": "too_many_requests"}}},
-                statement={
-                    "rate_based_statement": {
-                        "limit": props.requests_per_ip_per_5min,
-                        "aggregate_key_type": "IP",
-                        "evaluation_window_sec": 300,
-                    }
-                },
-                visibility_config=_visibility(f"{name}-rate-per-client-ip"),
-            ),
-        ]
-        for offset, group in enumerate(MANAGED_RULE_GROUPS, start=2):
-            statement: dict[str, object] = {"name": group, "vendor_name": "AWS"}
-            counted = COUNTED_MANAGED_RULES.get(group, ())
-            if counted:
-                statement["rule_action_override"] = [
-                    {"name": rule, "action_to_use": {"count": {}}} for rule in counted
-                ]
-            rules.append(
-                Wafv2WebAclRule(
-                    name=group,
-                    priority=offset,
-                    override_action={"none": {}},  # the group's own actions apply
-                    statement={"managed_rule_group_statement": statement},
-                    visibility_config=_visibility(f"{name}-{group}"),
-                )
-            )
         limit = inspection_limit(props.max_body_bytes)
         self.web_acl = Wafv2WebAcl(
             self,
@@ -164,7 +179,10 @@ class ApiWebAcl(Construct):
             description="Transaction API: body size, per-IP rate and AWS managed rules",
             scope="REGIONAL",
             default_action={"allow": {}},
-            rule=rules,
+            # The rules go as the WAFv2 API's JSON, not as `rule` blocks: the provider types a
+            # rule's statement as free-form, so `cdktf synth --hcl` would write it as an attribute,
+            # which Terraform rejects. The provider does not read rule_json back (no drift detection).
+            rule_json=_rules_json(web_acl_rules(name, props.max_body_bytes, props.requests_per_ip_per_5min)),
             custom_response_body=[
                 Wafv2WebAclCustomResponseBody(
                     key=key, content=_error_body(key, message), content_type="APPLICATION_JSON"
@@ -180,7 +198,9 @@ class ApiWebAcl(Construct):
                 if limit
                 else None
             ),
-            visibility_config=_visibility(name),
+            visibility_config=Wafv2WebAclVisibilityConfig(
+                cloudwatch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+            ),
         )
         self.association = Wafv2WebAclAssociation(
             self, "association", resource_arn=props.stage_arn, web_acl_arn=self.web_acl.arn

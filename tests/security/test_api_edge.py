@@ -42,16 +42,24 @@ def test_the_api_model_is_the_committed_schema(synthesized: SynthesizedApp, stac
     assert json.loads(model["schema"]) == SCHEMA
 
 
+def _rules(acl: dict[str, Any]) -> list[dict[str, Any]]:
+    # The rules are given as the WAFv2 API's JSON (rule_json), never as `rule` blocks.
+    assert "rule" not in acl
+    rules: list[dict[str, Any]] = json.loads(acl["rule_json"])
+    return rules
+
+
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
 def test_the_web_acl_and_the_handler_share_the_body_limit(synthesized: SynthesizedApp, stack: str) -> None:
     env = load_environments()[stack.removeprefix("fraud-detection-")]
     (acl,) = synthesized.resources(stack, "aws_wafv2_web_acl").values()
-    (size_rule,) = [r for r in acl["rule"] if "size_constraint_statement" in r["statement"]]
-    statement = size_rule["statement"]["size_constraint_statement"]
-    assert (statement["comparison_operator"], statement["size"]) == ("GT", env.max_body_bytes)
+    rules = _rules(acl)
+    (size_rule,) = [r for r in rules if "SizeConstraintStatement" in r["Statement"]]
+    statement = size_rule["Statement"]["SizeConstraintStatement"]
+    assert (statement["ComparisonOperator"], statement["Size"]) == ("GT", env.max_body_bytes)
     # A body WAF cannot read to the end is over the limit: it must be blocked, not let through unseen.
-    assert statement["field_to_match"]["body"]["oversize_handling"] == "MATCH"
-    assert size_rule["priority"] == min(r["priority"] for r in acl["rule"])
+    assert statement["FieldToMatch"]["Body"]["OversizeHandling"] == "MATCH"
+    assert size_rule["Priority"] == min(r["Priority"] for r in rules)
     (api,) = [f for f in synthesized.resources(stack, "aws_lambda_function").values()
               if f["handler"] == "transaction_api.app.handler"]
     assert api["environment"]["variables"]["MAX_BODY_BYTES"] == str(env.max_body_bytes)
@@ -64,12 +72,14 @@ def test_the_web_acl_rules_metrics_and_logs(synthesized: SynthesizedApp, stack: 
     env = load_environments()[stack.removeprefix("fraud-detection-")]
     (acl,) = synthesized.resources(stack, "aws_wafv2_web_acl").values()
     assert acl["scope"] == "REGIONAL"
-    groups = {r["statement"]["managed_rule_group_statement"]["name"] for r in acl["rule"]
-              if "managed_rule_group_statement" in r["statement"]}
+    rules = _rules(acl)
+    groups = {r["Statement"]["ManagedRuleGroupStatement"]["Name"] for r in rules
+              if "ManagedRuleGroupStatement" in r["Statement"]}
     assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} <= groups
-    (rate,) = [r["statement"]["rate_based_statement"] for r in acl["rule"] if "rate_based_statement" in r["statement"]]
-    assert (rate["aggregate_key_type"], rate["limit"]) == ("IP", env.waf_requests_per_ip_per_5min)
-    assert all(r["visibility_config"]["cloudwatch_metrics_enabled"] for r in acl["rule"])
+    (rate,) = [r["Statement"]["RateBasedStatement"] for r in rules if "RateBasedStatement" in r["Statement"]]
+    assert (rate["AggregateKeyType"], rate["Limit"]) == ("IP", env.waf_requests_per_ip_per_5min)
+    assert all(r["VisibilityConfig"]["CloudWatchMetricsEnabled"] is True for r in rules)
+    assert acl["visibility_config"]["cloudwatch_metrics_enabled"] is True
     (logging,) = synthesized.resources(stack, "aws_wafv2_web_acl_logging_configuration").values()
     (destination,) = logging["log_destination_configs"]
     group_id = destination.split(".")[1]
