@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
@@ -16,8 +15,6 @@ def aws_provider(
 ) -> AwsProvider:
     """Provider with default tags on every resource; pointed at the emulator when `emulator_url` is set."""
     extra = emulator_provider_settings(emulator_url) if emulator_url else {}
-    # S3-native state locking (use_lockfile) needs Terraform 1.10.
-    TerraformStack.of(scope).add_override("terraform.required_version", ">= 1.10")
     return AwsProvider(scope, "aws", region=region, default_tags=[{"tags": dict(tags)}], **extra)
 
 

@@ -29,11 +29,6 @@ def test_the_aws_provider_stays_pinned_to_5_100_0(synthesized: SynthesizedApp, s
     assert synthesized.stack(stack)["terraform"]["required_providers"]["aws"]["version"] == "5.100.0"
 
 
-@pytest.mark.parametrize("stack", ALL_STACKS)
-def test_terraform_1_10_or_later_is_required_for_s3_native_locking(synthesized: SynthesizedApp, stack: str) -> None:
-    assert synthesized.stack(stack)["terraform"]["required_version"] == ">= 1.10"
-
-
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
 def test_default_tags_mark_every_resource(synthesized: SynthesizedApp, stack: str) -> None:
     tags = synthesized.stack(stack)["provider"]["aws"][0]["default_tags"][0]["tags"]
