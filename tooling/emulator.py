@@ -40,7 +40,8 @@ class Emulator:
     def is_up(self) -> bool:
         """Whether the server answers on its management API."""
         try:
-            with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=2):  # noqa: S310 - loopback
+            # Not /moto-api/data.json: it answers 500 once a Lambda function exists.
+            with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=2):  # noqa: S310 - loopback
                 return True
         except (urllib.error.URLError, OSError):
             return False

@@ -106,7 +106,6 @@ class LocalToolchain:
         return [line for line in raw.splitlines() if line.strip()]
 
     def destroy(self) -> None:
-        """Destroy the pipeline and account stacks, then the state bucket."""
+        """Destroy the pipeline and account stacks (the state bucket stays: it holds their state)."""
         common = ("--skip-synth", "--auto-approve", "--skip-provider-lock")
         self._cdktf("destroy-stacks", "destroy", *REMOTE_STATE_STACKS, *common)
-        self._cdktf("destroy-state", "destroy", LOCAL_STATE_STACK, *common)

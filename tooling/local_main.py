@@ -71,14 +71,20 @@ def _print_how_to_reach(emulator: Emulator, toolchain: LocalToolchain) -> None:
         "\nThe emulator stays up. To look around:\n"
         f"  export AWS_ENDPOINT_URL={emulator.endpoint_url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
         "AWS_DEFAULT_REGION=us-east-1\n"
-        f"  aws dynamodb scan --table-name $(cd {stack_dir} && terraform output -raw table_name)\n"
+        "  (any AWS SDK or CLI honours AWS_ENDPOINT_URL; the played Lambda service is not running now)\n"
         f"  cd {stack_dir} && TF_CLI_CONFIG_FILE={REPO_ROOT / 'build' / 'terraformrc'} terraform state list\n"
         "  make local-destroy    # destroy everything, show the empty state, stop the emulator"
     )
 
 
 def destroy() -> int:
-    """Destroy the stacks of the emulator a kept run left up, then stop it."""
+    """Destroy the account and pipeline stacks of the emulator a kept run left up, show their
+    empty state, then stop the emulator.
+
+    The state bucket itself is discarded with the emulator rather than destroyed: moto 5.2.5
+    fails DeleteObjects on a versioned bucket holding delete markers (FakeDeleteMarker has no
+    dispose()), so Terraform's force_destroy would retry forever.
+    """
     emulator = running_emulator()
     if emulator is None:
         _say("no running emulator recorded in build/local/emulator.json: nothing to destroy")
@@ -92,7 +98,7 @@ def destroy() -> int:
         if remaining:
             return 1
     emulator.stop()
-    _say("emulator stopped")
+    _say("emulator stopped (its state bucket goes with it)")
     return 0
 
 
