@@ -6,13 +6,12 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
+from fraudlib.environment import SettingsError, positive_int, required
 from fraudlib.scoring import ScoringConfig
 
+__all__ = ["AnalyzerSettings", "SettingsError", "load_settings"]
+
 DEFAULT_HISTORY_WINDOW_DAYS = 30
-
-
-class SettingsError(RuntimeError):
-    """A required environment variable is missing or malformed."""
 
 
 @dataclass(frozen=True)
@@ -26,26 +25,6 @@ class AnalyzerSettings:
     scoring: ScoringConfig
 
 
-def _required(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise SettingsError(f"environment variable {name} is required")
-    return value
-
-
-def _positive_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"environment variable {name} must be an integer, got {raw!r}") from exc
-    if value < 1:
-        raise SettingsError(f"environment variable {name} must be >= 1, got {value}")
-    return value
-
-
 @cache
 def load_settings() -> AnalyzerSettings:
     """Settings from the environment, validated on first use and cached for the container's life.
@@ -54,9 +33,9 @@ def load_settings() -> AnalyzerSettings:
     instead of silently scoring with defaults.
     """
     return AnalyzerSettings(
-        table_name=_required("TABLE_NAME"),
-        customer_index_name=_required("CUSTOMER_INDEX_NAME"),
-        fraud_queue_url=_required("FRAUD_QUEUE_URL"),
-        history_window_days=_positive_int("HISTORY_WINDOW_DAYS", DEFAULT_HISTORY_WINDOW_DAYS),
+        table_name=required("TABLE_NAME"),
+        customer_index_name=required("CUSTOMER_INDEX_NAME"),
+        fraud_queue_url=required("FRAUD_QUEUE_URL"),
+        history_window_days=positive_int("HISTORY_WINDOW_DAYS", DEFAULT_HISTORY_WINDOW_DAYS),
         scoring=ScoringConfig.from_overrides(os.environ.get("SCORING_OVERRIDES")),
     )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
+
+from fraudlib.environment import SettingsError, required
+
+__all__ = ["NotifierSettings", "SettingsError", "load_settings"]
 
 # How long a sent alert suppresses a repeat for the same transaction. Redeliveries come within
 # minutes (queue retries) or hours (a stream shard replayed after an outage); a day covers both.
 IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
-
-
-class SettingsError(RuntimeError):
-    """A required environment variable is missing."""
 
 
 @dataclass(frozen=True)
@@ -23,17 +22,10 @@ class NotifierSettings:
     idempotency_table_name: str
 
 
-def _required(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise SettingsError(f"environment variable {name} is required")
-    return value
-
-
 @cache
 def load_settings() -> NotifierSettings:
     """Settings from the environment, validated on first use and cached for the container's life."""
     return NotifierSettings(
-        alert_topic_arn=_required("ALERT_TOPIC_ARN"),
-        idempotency_table_name=_required("IDEMPOTENCY_TABLE_NAME"),
+        alert_topic_arn=required("ALERT_TOPIC_ARN"),
+        idempotency_table_name=required("IDEMPOTENCY_TABLE_NAME"),
     )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
 
+from fraudlib.environment import SettingsError, positive_int, required
+
+__all__ = ["ReportSettings", "SettingsError", "load_settings"]
+
 DEFAULT_TOP_N = 10
-
-
-class SettingsError(RuntimeError):
-    """A required environment variable is missing or malformed."""
 
 
 @dataclass(frozen=True)
@@ -23,28 +22,12 @@ class ReportSettings:
     reports_bucket: str
 
 
-def _required(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise SettingsError(f"environment variable {name} is required")
-    return value
-
-
 @cache
 def load_settings() -> ReportSettings:
     """Settings from the environment, validated on first use and cached for the container's life."""
-    raw_shards = _required("DAY_SHARDS")
-    try:
-        shards = int(raw_shards)
-    except ValueError as exc:
-        raise SettingsError(
-            f"environment variable DAY_SHARDS must be an integer, got {raw_shards!r}"
-        ) from exc
-    if shards < 1:
-        raise SettingsError(f"environment variable DAY_SHARDS must be >= 1, got {shards}")
     return ReportSettings(
-        table_name=_required("TABLE_NAME"),
-        day_index_name=_required("DAY_INDEX_NAME"),
-        day_shards=shards,
-        reports_bucket=_required("REPORTS_BUCKET"),
+        table_name=required("TABLE_NAME"),
+        day_index_name=required("DAY_INDEX_NAME"),
+        day_shards=positive_int("DAY_SHARDS"),
+        reports_bucket=required("REPORTS_BUCKET"),
     )
