@@ -223,8 +223,15 @@ class EnvironmentConfig:
             )
         if not 0 <= self.notifier_batch_window_seconds <= 300:
             raise ConfigError(f"{where}: notifier_batch_window_seconds must be 0..300")
+        # The notifier's reserved concurrency also caps the fraud-queue mapping's pollers, and SQS
+        # accepts a mapping's maximum concurrency only within 2..1000.
+        if not 2 <= notifier.reserved_concurrency <= 1000:
+            raise ConfigError(
+                f"{where}: the notifier's reserved_concurrency ({notifier.reserved_concurrency}) caps the fraud "
+                "queue's mapping and must be 2..1000"
+            )
 
-    def function(self, key: str) -> FunctionSettings:
+    def function(self, key: FunctionKey) -> FunctionSettings:
         """Settings of one function by key."""
         return self.functions[key]
 

@@ -115,3 +115,12 @@ def test_a_longer_notifier_timeout_requires_a_longer_visibility_timeout() -> Non
     with pytest.raises(ConfigError, match="540"):
         replace(ENVS["dev"], functions=functions)
     assert replace(ENVS["dev"], functions=functions, fraud_queue_visibility_seconds=540)
+
+
+@pytest.mark.parametrize("concurrency", [1, 1001])
+def test_the_notifier_concurrency_must_fit_the_queue_mappings_range(concurrency: int) -> None:
+    # It also caps the fraud-queue mapping's pollers, which SQS accepts only within 2..1000.
+    notifier = replace(ENVS["dev"].function("notifier"), reserved_concurrency=concurrency)
+    functions = MappingProxyType({**ENVS["dev"].functions, "notifier": notifier})
+    with pytest.raises(ConfigError, match=r"caps the fraud queue's mapping and must be 2\.\.1000"):
+        replace(ENVS["dev"], functions=functions)
