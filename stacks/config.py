@@ -24,6 +24,8 @@ MAX_WAF_BODY_BYTES = 65_536
 _SUFFIX = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# PCI DSS v4 10.5.1: audit log history is kept for at least 12 months.
+AUDIT_LOG_RETENTION_DAYS = 365
 
 
 class ConfigError(ValueError):
@@ -129,7 +131,8 @@ class EnvironmentConfig:
     functions: MappingProxyType[str, FunctionSettings]
     """Sizing per function, keyed by function key (see FUNCTION_KEYS)."""
     log_retention_days: int = 7
-    """Retention of every log group of the environment."""
+    """Retention of every log group of the environment: at least AUDIT_LOG_RETENTION_DAYS (a year, PCI DSS
+    v4 10.5.1) where the data is confidential (tag DataClassification), 7 days where it is synthetic."""
     alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
     """Alarm thresholds."""
     api_throttle: ApiThrottle = field(default_factory=ApiThrottle)
@@ -184,6 +187,11 @@ class EnvironmentConfig:
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             raise ConfigError(
                 f"{where}: log_retention_days {self.log_retention_days} is not a CloudWatch Logs retention value"
+            )
+        if self.tags.get("DataClassification") == "confidential" and self.log_retention_days < AUDIT_LOG_RETENTION_DAYS:
+            raise ConfigError(
+                f"{where}: log_retention_days {self.log_retention_days} is below the {AUDIT_LOG_RETENTION_DAYS} "
+                "days of audit history PCI DSS v4 10.5.1 asks for where data is confidential"
             )
         self.alarms.validate(where)
         self.api_throttle.validate(where)
@@ -291,6 +299,7 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         name_suffix="stg",
         functions=_functions(concurrency=20),
         tags=MappingProxyType({"DataClassification": "confidential"}),
+        log_retention_days=AUDIT_LOG_RETENTION_DAYS,
         code_signing="Enforce",
     )
     prod = replace(
@@ -299,7 +308,7 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         name_suffix="prod",
         functions=_functions(concurrency=100),
         deletion_protection=True,
-        log_retention_days=7,
+        log_retention_days=AUDIT_LOG_RETENTION_DAYS,
         tags=MappingProxyType({"DataClassification": "confidential"}),
         code_signing="Enforce",
     )

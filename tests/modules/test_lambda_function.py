@@ -15,7 +15,7 @@ from modules.aws_context import AwsContext
 from modules.iam import PolicyStatement
 from modules.lambda_function import PipelineFunction, PipelineFunctionProps
 from modules.lambda_packaging import PackagedCode
-from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
+from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
 
 # Construct id (also the component of the deployed name) -> function key (package and zip name).
 FUNCTIONS = {"transaction-api": "transaction_api", "analyzer": "fraud_analyzer", "notifier": "notifier",
@@ -107,7 +107,7 @@ def test_own_log_group_with_retention_and_cmk_exists_before_the_function(
     log_group_id, log_group = at_path(synthesized.resources(stack, "aws_cloudwatch_log_group"), f"{fn}/logs")
     _, function = _function(synthesized, stack, fn)
     assert log_group["name"] == f"/aws/lambda/{function['function_name']}"
-    assert log_group["retention_in_days"] == 7
+    assert log_group["retention_in_days"] == LOG_RETENTION_DAYS[stack]
     assert log_group["kms_key_id"] == _key_arn(synthesized, stack)
     assert f"aws_cloudwatch_log_group.{log_group_id}" in function["depends_on"]
     # Lambda writes to /aws/lambda/<name> unless told otherwise; any other group must be this one.
