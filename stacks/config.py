@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
+from stacks.access_config import AccessConfigError, ApiAccess, ApiProducer, Principals, validate_role
+
 CodeSigningPolicy = Literal["Enforce", "Warn"]
 FunctionKey = Literal["transaction_api", "fraud_analyzer", "notifier", "report_generator"]
 FUNCTION_KEYS: tuple[FunctionKey, ...] = ("transaction_api", "fraud_analyzer", "notifier", "report_generator")
@@ -24,6 +26,7 @@ MAX_WAF_BODY_BYTES = 65_536
 _SUFFIX = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
 # PCI DSS v4 10.5.1: audit log history is kept for at least 12 months.
 AUDIT_LOG_RETENTION_DAYS = 365
 
@@ -171,9 +174,26 @@ class EnvironmentConfig:
     """Extra tags, merged into the provider's default tags."""
     emulator: EmulatorSettings | None = None
     """Set only for the local emulator environment."""
+    api: ApiAccess
+    """Who may call the API and how they authenticate (SigV4 by default; see stacks/access_config.py)."""
+    operators_redrive_role: str
+    """Role operators move messages from the DLQ back into the fraud queue with (a role ARN, or
+    `role/<path/>name` in the environment's account): besides the analyzer, the only principal the
+    fraud queue accepts messages from."""
+    account_id: str | None = None
+    """The AWS account the environment must deploy to. One account per environment is the
+    recommended deployment (nothing the dev pipeline can do then reaches prod); when set, the
+    provider refuses credentials of any other account (allowed_account_ids)."""
 
     def __post_init__(self) -> None:
         where = f"environment {self.name!r}"
+        try:
+            self.api.validate(where)
+            validate_role(self.operators_redrive_role, f"{where}: operators_redrive_role")
+        except AccessConfigError as exc:
+            raise ConfigError(str(exc)) from exc
+        if self.account_id is not None and not _ACCOUNT_ID.match(self.account_id):
+            raise ConfigError(f"{where}: account_id {self.account_id!r} is not a 12-digit account id")
         if not _SUFFIX.match(self.name_suffix):
             raise ConfigError(f"{where}: name_suffix must match {_SUFFIX.pattern}, got {self.name_suffix!r}")
         if not _REGION.match(self.region):
@@ -285,6 +305,13 @@ def _functions(concurrency: int, **overrides: FunctionSettings) -> MappingProxyT
     return MappingProxyType(base)
 
 
+def _signed_api(suffix: str) -> ApiAccess:
+    # The payment service signs with its own role in the environment's account; a producer in
+    # another account is named by role ARN or account id instead.
+    payments = Principals(roles=(f"role/fraud-producer-payments-{suffix}",))
+    return ApiAccess(producers=(ApiProducer(name="payments", principals=payments),))
+
+
 def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
     dev = EnvironmentConfig(
         name="dev",
@@ -292,6 +319,8 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         name_suffix="dev",
         functions=_functions(concurrency=10),
         tags=MappingProxyType({"DataClassification": "synthetic"}),
+        api=_signed_api("dev"),
+        operators_redrive_role="role/fraud-operations-dev",
     )
     staging = replace(
         dev,
@@ -301,12 +330,16 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         tags=MappingProxyType({"DataClassification": "confidential"}),
         log_retention_days=AUDIT_LOG_RETENTION_DAYS,
         code_signing="Enforce",
+        api=_signed_api("stg"),
+        operators_redrive_role="role/fraud-operations-stg",
     )
     prod = replace(
         dev,
         name="prod",
         name_suffix="prod",
         functions=_functions(concurrency=100),
+        api=_signed_api("prod"),
+        operators_redrive_role="role/fraud-operations-prod",
         deletion_protection=True,
         log_retention_days=AUDIT_LOG_RETENTION_DAYS,
         tags=MappingProxyType({"DataClassification": "confidential"}),
@@ -319,6 +352,15 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         name="local",
         name_suffix="local",
         emulator=EmulatorSettings(endpoint_url=local_endpoint),
+        api=ApiAccess(
+            producers=(ApiProducer(name="payments"),),
+            authorization="NONE",
+            unsigned_reason=(
+                "the emulator checks no signatures and the played API Gateway (tooling/lambda_service) "
+                "and the end-to-end tests call it with the API key only; dev, staging and prod sign"
+            ),
+        ),
+        operators_redrive_role="role/fraud-operations-local",
     )
     return {env.name: env for env in (dev, staging, prod, local)}
 

@@ -21,6 +21,7 @@ from modules.reports_bucket import ReportsBucket, ReportsBucketProps
 from modules.schedule import DailySchedule, DailyScheduleProps
 from modules.transactions_table import TransactionsTable, TransactionsTableProps
 from modules.web_acl import ApiWebAcl, ApiWebAclProps
+from stacks.access_config import ci_role, role_arn
 from stacks.artifacts import FunctionArtifacts
 from stacks.config import EnvironmentConfig, FunctionKey
 from stacks.emulator import (
@@ -56,10 +57,13 @@ class FraudDetectionStack(TerraformStack):
         ctx = AwsContext(self, "context")
         disposable = env.emulator is not None  # emulator data may be destroyed with the stack
 
+        deploy_role_arn = role_arn(ci_role("deploy", env.name), partition=ctx.partition, account_id=ctx.account_id)
+        redrive_role_arn = role_arn(env.operators_redrive_role, partition=ctx.partition, account_id=ctx.account_id)
         key = EncryptionKey(
             self, "encryption",
             EncryptionKeyProps(alias=naming.name("pipeline"), description=f"Fraud-detection pipeline ({env.name})",
-                               context=ctx),
+                               context=ctx, service_users=[deploy_role_arn, redrive_role_arn],
+                               grant_creators=[deploy_role_arn]),
         )
         network = PrivateNetwork(
             self, "network",
@@ -73,7 +77,8 @@ class FraudDetectionStack(TerraformStack):
         )
         idempotency = IdempotencyTable(
             self, "idempotency",
-            IdempotencyTableProps(table_name=naming.name("idempotency"), kms_key_arn=key.key_arn),
+            IdempotencyTableProps(table_name=naming.name("idempotency"), kms_key_arn=key.key_arn,
+                                  deletion_protection=env.deletion_protection),
         )
         rule_name = naming.name("daily-report")
         messaging = Messaging(
@@ -89,6 +94,9 @@ class FraudDetectionStack(TerraformStack):
                                            source_arn=ctx.arn("events", f"rule/{rule_name}"))],
                 alert_email=env.alert_email,
                 redrive_allow_policy=redrive_allow_policy_supported(emulator_url),
+                # Every alarm of the environment is named <project>-<component>-<suffix>-<what>.
+                alarm_source_arns=[ctx.arn("cloudwatch", f"alarm:{naming.name('*')}-*")],
+                fraud_queue_senders=[redrive_role_arn],
             ),
         )
         reports = ReportsBucket(
@@ -146,6 +154,9 @@ class FraudDetectionStack(TerraformStack):
                     code_signing_config_arn=signing.config_arn if signing else None,
                 ),
             )
+
+        key.admit_service_users([f.role_arn for f in functions.values()])
+        messaging.admit_fraud_queue_senders([functions["fraud_analyzer"].role_arn])
 
         StreamToFunction(
             self, "stream-to-analyzer",

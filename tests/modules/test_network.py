@@ -129,6 +129,25 @@ def test_interface_endpoints_with_private_dns_in_both_subnets(synthesized: Synth
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_every_endpoint_admits_only_this_accounts_principals_on_this_accounts_resources(
+    synthesized: SynthesizedApp, stack: str
+) -> None:
+    endpoints = synthesized.resources(stack, "aws_vpc_endpoint")
+    assert len(endpoints) == 5
+    [account_id] = synthesized.data(stack, "aws_caller_identity")
+    account = data_ref("aws_caller_identity", account_id, "account_id")
+    for endpoint in endpoints.values():
+        [perimeter] = referenced_policy(synthesized, stack, endpoint["policy"])
+        assert perimeter["effect"] == "Allow"
+        assert perimeter["principals"] == [{"type": "AWS", "identifiers": ["*"]}]
+        conditions = {c["variable"]: c for c in perimeter["condition"]}
+        assert set(conditions) == {"aws:PrincipalAccount", "aws:ResourceAccount"}
+        for condition in conditions.values():
+            assert condition["test"] == "StringEquals"
+            assert condition["values"] == [account]
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
 def test_vpc_resolves_endpoint_dns_names(synthesized: SynthesizedApp, stack: str) -> None:
     [vpc] = synthesized.resources(stack, "aws_vpc").values()
     assert vpc["enable_dns_support"] is True
