@@ -19,9 +19,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from tooling.process_group import stop_process_group
 
 STATE_FILE = Path(__file__).resolve().parent.parent / "build" / "local" / "emulator.json"
 
@@ -47,31 +49,10 @@ class Emulator:
             return False
 
     def stop(self, grace_seconds: float = 5) -> None:
-        """Stop the server (SIGINT, as moto's server expects; SIGKILL after a grace period) and forget it."""
-        with suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGINT)
-            deadline = time.monotonic() + grace_seconds
-            while _alive(self.pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if _alive(self.pid):
-                os.kill(self.pid, signal.SIGKILL)
-                _alive(self.pid)
+        """Stop the server's process group (SIGINT, as moto's server expects; SIGKILL after a grace period)
+        and forget it."""
+        stop_process_group(self.pid, first=signal.SIGINT, grace_seconds=grace_seconds)
         STATE_FILE.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    """Whether `pid` still runs; reaps it when it is our exited child."""
-    try:
-        reaped, _ = os.waitpid(pid, os.WNOHANG)
-        if reaped == pid:
-            return False
-    except ChildProcessError:
-        pass  # not our child (a kept emulator from an earlier run): ask the kernel instead
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def free_port() -> int:
