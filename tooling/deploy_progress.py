@@ -30,12 +30,12 @@ class StackProgress:
     """Stack name (the synthesized directory's name)."""
     operation: str = "apply"
     """"apply" or "destroy" (only what the line says)."""
-    phase: str = "planning"
-    """planning, applying, done or failed."""
+    phase: str = "initializing"
+    """initializing (terraform init, no events yet), planning, applying, done or failed."""
     planned: int = 0
-    """Resources the plan changes (planned_change events that are not no-ops)."""
+    """Resources the plan changes (planned_change events that are not no-ops or data source reads)."""
     done: int = 0
-    """Resources whose change completed."""
+    """Resources whose change completed (data sources read during the apply are not counted)."""
     in_flight: dict[str, tuple[str, float]] = field(default_factory=dict)
     """Address -> (action, seconds elapsed at the last event) of the resources being changed now."""
     errors: list[str] = field(default_factory=list)
@@ -63,6 +63,10 @@ class StackProgress:
         kind = message.get("type")
         hook = message.get("hook") or {}
         address = str((hook.get("resource") or {}).get("addr", ""))
+        if self.phase == "initializing":
+            self.phase = "planning"
+        if hook.get("action") == "read":
+            return  # data sources: not resources the apply changes
         if kind == "planned_change":
             change = message.get("change") or {}
             if change.get("action") not in (None, "noop", "read"):
@@ -106,8 +110,8 @@ class StackProgress:
     def describe(self) -> str:
         """One short phrase: `fraud-detection-local 40/123 (creating aws_sqs_queue.x, 30 s) 1m20s`."""
         total = f"/{self.planned}" if self.planned else ""
-        if self.phase == "planning":
-            state = "planning"
+        if self.phase in ("initializing", "planning"):
+            state = self.phase
         elif self.phase == "failed":
             state = f"FAILED after {self.done}{total}"
         else:

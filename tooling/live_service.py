@@ -177,7 +177,7 @@ class LiveService:
         """Fire the report schedule's target for `day`; its result and the day's report objects."""
         firings = self.pipeline.fire_daily_report(day)
         objects = self.pipeline.report_objects(day)
-        summaries = {key: json.loads(body).get("summary", {}) for key, body in objects.items() if key.endswith(".json")}
+        summaries = {key: json.loads(body) for key, body in objects.items() if key.endswith(".json")}
         return {
             "date": day.isoformat(),
             "firings": [{"rule": f.target.rule_name, "ok": bool(f.result and f.result.ok),

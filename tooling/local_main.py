@@ -16,14 +16,19 @@ import argparse
 import shutil
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from tooling import live_local
 from tooling.emulator import Emulator, running_emulator, start_emulator
-from tooling.live_local import WORK_DIR, LiveError
-from tooling.local_deploy import PIPELINE_STACK, REMOTE_STATE_STACKS, DeployError, LocalToolchain
+from tooling.live_local import WORK_DIR, LiveError, LocalLive
+
+if TYPE_CHECKING:  # the toolchain loads the cdktf app (seconds): only the commands that deploy import it
+    from tooling.local_deploy import LocalToolchain
 
 # A fresh emulator knows nothing of an earlier run, so neither may its synth output and state.
 OUTDIR = WORK_DIR / "cdktf.out"
+
+
+LIVE = LocalLive(WORK_DIR)
 
 
 def _say(message: str) -> None:
@@ -31,10 +36,14 @@ def _say(message: str) -> None:
 
 
 def _toolchain(emulator: Emulator) -> LocalToolchain:
+    from tooling.local_deploy import LocalToolchain
+
     return LocalToolchain(emulator.endpoint_url, outdir=OUTDIR, progress_out=sys.stderr)
 
 
 def _deploy(toolchain: LocalToolchain) -> None:
+    from tooling.local_deploy import PIPELINE_STACK, REMOTE_STATE_STACKS
+
     _say("synthesizing stacks ...")
     toolchain.synth()
     _say(f"synthesized in {toolchain.timings['synth']:.0f} s; applying the state bucket, then the account and "
@@ -49,18 +58,21 @@ def _deploy(toolchain: LocalToolchain) -> None:
 
 
 def _go_live(emulator: Emulator, toolchain: LocalToolchain) -> None:
+    from tooling.local_deploy import PIPELINE_STACK
+
     started = time.monotonic()
     _say("starting the played Lambda service ...")
-    live_local.start_service(emulator, toolchain.stack_dir(PIPELINE_STACK))
+    LIVE.start_service(emulator, toolchain.stack_dir(PIPELINE_STACK))
     _say(f"live in {time.monotonic() - started:.0f} s")
-    live_local.print_ready(live_local.write_endpoint(live_local.service_state()))
+    LIVE.print_ready(LIVE.write_endpoint(LIVE.service_state()))
 
 
 def run(keep: bool) -> int:
     """Deploy into a fresh emulator, push the sample traffic through, print the summary (then stay live)."""
+    from tooling.local_deploy import PIPELINE_STACK
     from tooling.local_pipeline import run_pipeline  # the pipeline driver loads boto3 etc. only here
 
-    live_local.refuse_if_running()
+    LIVE.refuse_if_running()
     started = time.monotonic()
     emulator = start_emulator(WORK_DIR)
     _say(f"emulator (moto) listening on {emulator.endpoint_url}")
@@ -83,7 +95,7 @@ def run(keep: bool) -> int:
             live = True
     finally:
         if not live:
-            live_local.stop_service()
+            LIVE.stop_service()
             emulator.stop()
             _say("emulator stopped (KEEP=1 or make up keep it running)")
     return 0
@@ -91,7 +103,7 @@ def run(keep: bool) -> int:
 
 def up() -> int:
     """Deploy into a fresh emulator and keep the emulator and the played service running."""
-    live_local.refuse_if_running()
+    LIVE.refuse_if_running()
     started = time.monotonic()
     emulator = start_emulator(WORK_DIR)
     _say(f"emulator (moto) listening on {emulator.endpoint_url}")
@@ -105,13 +117,13 @@ def up() -> int:
         _say(f"up in {time.monotonic() - started:.0f} s")
     finally:
         if not live:
-            live_local.stop_service()
+            LIVE.stop_service()
             emulator.stop()
             _say("emulator stopped")
     return 0
 
 
-def destroy() -> int:
+def destroy(live: LocalLive = LIVE, toolchain: LocalToolchain | None = None) -> int:
     """Stop the played service, destroy the account and pipeline stacks of the running emulator, show
     their empty state, then stop the emulator.
 
@@ -119,16 +131,19 @@ def destroy() -> int:
     fails DeleteObjects on a versioned bucket holding delete markers (FakeDeleteMarker has no
     dispose()), so Terraform's force_destroy would retry forever.
     """
+    from tooling.local_deploy import REMOTE_STATE_STACKS
+
     started = time.monotonic()
-    live_local.stop_service()
-    emulator = running_emulator()
+    live.stop_service()
+    emulator = running_emulator(live.emulator_file)
     if emulator is None:
-        recorded = live_local.recorded().emulator
+        recorded = live.recorded().emulator
         if recorded is not None:
             recorded.stop()  # a recorded emulator that no longer answers: nothing left to destroy in it
-        _say("no running emulator recorded in build/local/emulator.json: nothing to destroy")
+        live.emulator_file.unlink(missing_ok=True)
+        _say(f"no running emulator recorded in {live.emulator_file}: nothing to destroy")
         return 0
-    toolchain = _toolchain(emulator)
+    toolchain = toolchain or _toolchain(emulator)
     _say(f"destroying the local stacks in {emulator.endpoint_url} ...")
     toolchain.destroy()
     for stack in REMOTE_STATE_STACKS:
@@ -137,6 +152,7 @@ def destroy() -> int:
         if remaining:
             return 1
     emulator.stop()
+    live.emulator_file.unlink(missing_ok=True)
     _say(f"emulator stopped (its state bucket goes with it); down in {time.monotonic() - started:.0f} s")
     return 0
 
@@ -158,13 +174,18 @@ def main(argv: list[str] | None = None) -> int:
     logs_parser.add_argument("--lines", type=int, default=40)
     args = parser.parse_args(argv)
     commands = {
-        "run": lambda: run(args.keep), "up": up, "destroy": destroy, "status": live_local.status,
-        "alerts": live_local.alerts, "report": lambda: live_local.report(args.date),
-        "logs": lambda: live_local.logs(args.fn, args.lines),
+        "run": lambda: run(args.keep), "up": up, "destroy": destroy, "status": LIVE.status,
+        "alerts": LIVE.alerts, "report": lambda: LIVE.report(args.date),
+        "logs": lambda: LIVE.logs(args.fn, args.lines),
     }
+    expected: tuple[type[Exception], ...] = (LiveError,)
+    if args.command in ("run", "up", "destroy"):
+        from tooling.local_deploy import DeployError
+
+        expected = (LiveError, DeployError)
     try:
         return commands[args.command]()
-    except (LiveError, DeployError) as exc:
+    except expected as exc:
         print(str(exc), file=sys.stderr, flush=True)
         return 1
 

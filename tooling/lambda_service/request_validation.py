@@ -74,6 +74,20 @@ def describe(error: ValidationError) -> str:
         return f"numeric instance is lower than the required minimum (minimum: {value}, found: {instance})"
     if keyword == "maximum":
         return f"numeric instance is greater than the required maximum (maximum: {value}, found: {instance})"
+    if keyword == "anyOf":
+        return f"instance failed to match at least one required schema among {len(value)}"
+    if keyword == "oneOf":
+        matched = sum(1 for option in value if Draft4Validator(option).is_valid(instance))
+        return f"instance failed to match exactly one schema (matched {matched} out of {len(value)})"
+    if keyword == "allOf":
+        matched = sum(1 for option in value if Draft4Validator(option).is_valid(instance))
+        return f"instance failed to match all required schemas (matched only {matched} out of {len(value)})"
+    if keyword == "dependencies" and isinstance(instance, dict):
+        owner = next(name for name, needed in value.items() if name in instance and isinstance(needed, list)
+                     and any(other not in instance for other in needed))
+        missing = [other for other in value[owner] if other not in instance]
+        return (f"property {_json(owner)} of object has missing property dependencies "
+                f"(schema requires {_json(value[owner])}; missing: {_json(missing)})")
     if keyword == "additionalProperties" and isinstance(instance, dict):
         declared = set(error.schema.get("properties", {}))
         extra = sorted(name for name in instance if name not in declared)
@@ -97,8 +111,9 @@ class BodyValidator:
         errors = sorted(self._validator.iter_errors(document), key=lambda e: (list(e.absolute_path), e.validator))
         if not errors:
             return None
-        return ValidationFailure("BAD_REQUEST_BODY", "Invalid request body",
-                                 "[" + ", ".join(describe(e) for e in errors) + "]")
+        # jsonschema reports each missing property on its own; API Gateway lists them in one message.
+        messages = list(dict.fromkeys(describe(e) for e in errors))
+        return ValidationFailure("BAD_REQUEST_BODY", "Invalid request body", "[" + ", ".join(messages) + "]")
 
 
 def media_type(headers: Mapping[str, str]) -> str:

@@ -33,8 +33,13 @@ def _values(field: str, low: int, high: int, names: dict[str, int]) -> frozenset
     """The values a field admits; None for `*` / `?` (any)."""
     if field in ("*", "?"):
         return None
-    if any(mark in field for mark in ("L", "W", "#")) and not any(name in field for name in names):
-        raise UnsupportedSchedule(f"cron field {field!r}: L, W and # are not supported")
+    try:
+        return frozenset(_parse_values(field, low, high, names))
+    except ValueError as exc:  # L, W, # or anything else that is not a number, name, range or step
+        raise UnsupportedSchedule(f"cron field {field!r}: {exc}") from exc
+
+
+def _parse_values(field: str, low: int, high: int, names: dict[str, int]) -> set[int]:
     found: set[int] = set()
     for part in field.split(","):
         body, _, step_text = part.partition("/")
@@ -50,7 +55,7 @@ def _values(field: str, low: int, high: int, names: dict[str, int]) -> frozenset
         if not low <= start <= end <= high:
             raise UnsupportedSchedule(f"cron field {field!r} is outside {low}-{high}")
         found.update(range(start, end + 1, step))
-    return frozenset(found)
+    return found
 
 
 @dataclass(frozen=True)
