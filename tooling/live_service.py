@@ -68,13 +68,13 @@ class Poller(threading.Thread):
                  idle_seconds: float = IDLE_POLL_SECONDS) -> None:
         super().__init__(name=name, daemon=True)
         self._step = step
-        self._stop = stop
+        self._stopping = stop  # not _stop: Thread has a method of that name
         self._idle_seconds = idle_seconds
         self.status = PollerStatus(name)
 
     def run(self) -> None:
         """The poll loop."""
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             self.status.rounds += 1
             try:
                 busy = self._step()
@@ -82,13 +82,13 @@ class Poller(threading.Thread):
                 self.status.errors += 1
                 self.status.last_error = f"{datetime.now(UTC):%H:%M:%S} {type(exc).__name__}: {exc}"
                 LOG.error("poller %s failed: %s", self.name, "".join(traceback.format_exception(exc)))
-                self._stop.wait(ERROR_BACKOFF_SECONDS)
+                self._stopping.wait(ERROR_BACKOFF_SECONDS)
                 continue
             if busy:
                 self.status.busy_rounds += 1
                 self.status.last_activity = datetime.now(UTC).isoformat(timespec="seconds")
             else:
-                self._stop.wait(self._idle_seconds)
+                self._stopping.wait(self._idle_seconds)
 
 
 @dataclass
@@ -255,6 +255,7 @@ def serve(args: argparse.Namespace) -> int:
             if args.emulator_pid and not process_alive(args.emulator_pid):
                 LOG.error("the emulator (pid %s) is gone: stopping", args.emulator_pid)
                 return 3
+        LOG.info("asked to stop")
         return 0
     finally:
         for server in servers:
