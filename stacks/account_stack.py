@@ -9,8 +9,10 @@ from constructs import Construct
 
 from modules.api_gateway_account import ApiGatewayLoggingRole, ApiGatewayLoggingRoleProps
 from modules.aws_context import AwsContext
+from modules.ci.deploy_permissions import DeployScope
 from modules.ci.deploy_role import ACCESS_LEVELS, DeployRole, DeployRoleProps, StateAccess
 from modules.ci.github_oidc import GithubOidcProvider
+from modules.ci.permissions_boundary import PermissionsBoundary, PermissionsBoundaryProps
 from stacks.config import EnvironmentConfig
 from stacks.provider import aws_provider, standard_tags
 from stacks.remote_state import RemoteStateSettings, use_remote_state
@@ -20,8 +22,9 @@ class AccountStack(TerraformStack):
     """What exists once per account and region: the API Gateway CloudWatch role
     (aws_api_gateway_account is a singleton: environment stacks sharing an account would otherwise
     overwrite each other's setting), GitHub's OIDC provider (IAM allows one per URL), and per
-    environment a deploy role and a read-only plan role, trusted only by `github_repository`'s jobs
-    in the GitHub environments `<env>` and `<env>-plan` (modules/ci/deploy_role.py).
+    environment the permissions boundary of its pipeline's roles (modules/ci/permissions_boundary.py),
+    a deploy role and a read-only plan role, trusted only by `github_repository`'s jobs in the GitHub
+    environments `<env>` and `<env>-plan` (modules/ci/deploy_role.py).
 
     It holds the roles CI deploys with, so it is deployed by an administrator, never by CI."""
 
@@ -54,6 +57,16 @@ class AccountStack(TerraformStack):
             bucket=state.bucket, region=state.region, key_prefix=state.key_prefix, kms_alias=state.kms_alias
         )
         for env in environments:
+            # The most any role of the environment's pipeline may do (every role it creates carries it).
+            boundary = PermissionsBoundary(
+                self,
+                f"boundary-{env.name}",
+                PermissionsBoundaryProps(
+                    scope=DeployScope(partition=ctx.partition, region=env.region, account_id=ctx.account_id,
+                                      environment=env.name, name_suffix=env.name_suffix),
+                ),
+            )
+            TerraformOutput(self, f"permissions_boundary_arn_{env.name}", value=boundary.arn)
             for access in ACCESS_LEVELS:
                 role_props = DeployRoleProps(
                     environment=env.name,
@@ -63,6 +76,7 @@ class AccountStack(TerraformStack):
                     state=state_access,
                     region=env.region,
                     context=ctx,
+                    permissions_boundary_arn=boundary.arn,
                     access=access,
                 )
                 role = DeployRole(self, f"{access}-{env.name}", role_props)

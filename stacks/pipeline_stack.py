@@ -7,6 +7,7 @@ from constructs import Construct
 
 from modules.api import TransactionsApi, TransactionsApiProps
 from modules.aws_context import AwsContext
+from modules.ci.permissions_boundary import boundary_policy_arn
 from modules.code_signing import CodeSigning, CodeSigningProps
 from modules.dependencies_layer import DependenciesLayer, DependenciesLayerProps
 from modules.encryption import EncryptionKey, EncryptionKeyProps
@@ -18,6 +19,7 @@ from modules.monitoring import PipelineMonitoring, PipelineMonitoringProps
 from modules.naming import Naming
 from modules.network import PrivateNetwork, PrivateNetworkProps
 from modules.reports_bucket import ReportsBucket, ReportsBucketProps
+from modules.role_boundary import PermissionsBoundaryOnEveryRole
 from modules.schedule import DailySchedule, DailyScheduleProps
 from modules.transactions_table import TransactionsTable, TransactionsTableProps
 from modules.web_acl import ApiWebAcl, ApiWebAclProps
@@ -54,6 +56,9 @@ class FraudDetectionStack(TerraformStack):
             Aspects.of(self).add(EmulatorRoundTrip())
         naming = Naming(project="fraud", suffix=env.name_suffix)
         ctx = AwsContext(self, "context")
+        # Every role of the stack carries the environment's boundary (created by the account stack).
+        boundary_arn = boundary_policy_arn(ctx.partition, ctx.account_id, env.name)
+        Aspects.of(self).add(PermissionsBoundaryOnEveryRole(boundary_arn))
         disposable = env.emulator is not None  # emulator data may be destroyed with the stack
 
         key = EncryptionKey(

@@ -17,20 +17,27 @@ How statements are scoped, best first:
   (Describe/List calls Terraform makes while planning, and creations AWS cannot scope), always
   with an aws:RequestedRegion condition.
 
-Known limit, stated plainly: a deploy can write the inline policies of the pipeline's own roles
-(`role/fraud-*-<suffix>`) and update the functions that run as them, so whoever controls a
-deploy controls what those roles may do. The role's trust (this repository's workflow, in this
-GitHub environment, behind its protection rules) is the control for that; the deploy roles
-and their policies live under their own IAM path, which no name pattern here matches, and an
-explicit Deny keeps a deploy from touching them.
+Roles: a deploy creates the pipeline's roles and writes their inline policies, so whoever controls
+a deploy could try to grant those roles anything. The environment's permissions boundary
+(modules/ci/permissions_boundary.py, in the administrator-deployed account stack) caps them: the
+deploy may create a role, put its policies or set its boundary only with `iam:PermissionsBoundary`
+equal to that boundary (an explicit Deny refuses any other value or none), may never remove a
+boundary nor attach a managed policy, and passes only the pipeline's own roles, only to the
+services that use them. The deploy roles, their policies and the boundary live under their own
+IAM path, which no name pattern here matches, and an explicit Deny keeps a deploy from touching
+them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from modules.iam import Condition, PolicyStatement
+
+PROTECTED_IAM_PATH: Final = "/github-deploy/"
+"""IAM path of the deploy and plan roles, their policies and the permissions boundaries."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,8 +56,11 @@ class DeployScope:
     """Suffix of the environment's resource names, e.g. `stg`."""
     project: str = "fraud"
     """Prefix of the environment's resource names."""
-    protected_role_path: str = "/github-deploy/"
-    """IAM path of the deploy roles: a deploy may not modify anything under it."""
+    protected_role_path: str = PROTECTED_IAM_PATH
+    """IAM path of the deploy roles and the boundary: a deploy may not modify anything under it."""
+    permissions_boundary_arn: str | None = None
+    """The boundary every role a deploy creates must carry (modules/ci/permissions_boundary.py). Only
+    the scope the boundary itself is written for goes without one."""
 
     @property
     def names(self) -> str:
@@ -192,18 +202,30 @@ def function_statements(scope: DeployScope) -> list[PolicyStatement]:
 
 
 def identity_statements(scope: DeployScope) -> list[PolicyStatement]:
-    """The functions' and flow logs' roles (by name), passed only to the services that use them;
-    never the deploy roles themselves."""
+    """The functions' and flow logs' roles (by name), created and written only with the environment's
+    permissions boundary, passed only to the services that use them; never the deploy roles, their
+    policies or the boundary itself."""
+    if not scope.permissions_boundary_arn:
+        raise ValueError(f"{scope.environment}: a deploy that creates roles needs the permissions boundary")
     # Role names end in the suffix, or carry a purpose after it (`fraud-network-dev-flow-logs`).
     roles = [scope.arn("iam", f"role/{scope.names}", region=False),
              scope.arn("iam", f"role/{scope.names}-*", region=False)]
+    boundary = [scope.permissions_boundary_arn]
     return [
+        PolicyStatement(
+            sid="RolesWriteWithBoundary",
+            # IAM evaluates iam:PermissionsBoundary on these calls: the boundary requested (CreateRole,
+            # PutRolePermissionsBoundary) or the one the role carries (PutRolePolicy).
+            actions=["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
+            resources=roles,
+            conditions=[Condition(test="StringEquals", variable="iam:PermissionsBoundary", values=boundary)],
+        ),
         PolicyStatement(
             sid="RolesManage",
             actions=[
-                "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy",
+                "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy",
                 "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies",
-                "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+                "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
             ],
             resources=roles,
         ),
@@ -220,9 +242,26 @@ def identity_statements(scope: DeployScope) -> list[PolicyStatement]:
             ],
         ),
         PolicyStatement(
+            sid="RolesNeverUnbounded",
+            effect="Deny",
+            # Whatever else may ever allow these: never without this boundary (a missing key matches
+            # StringNotEquals, so a role created without any boundary is refused too).
+            actions=["iam:AttachRolePolicy", "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
+            resources=["*"],
+            conditions=[Condition(test="StringNotEquals", variable="iam:PermissionsBoundary", values=boundary)],
+        ),
+        PolicyStatement(
+            sid="BoundariesStay",
+            effect="Deny",
+            # No boundary is ever removed, and no managed policy (AdministratorAccess, ...) attached.
+            actions=["iam:AttachRolePolicy", "iam:DeleteRolePermissionsBoundary"],
+            resources=["*"],
+        ),
+        PolicyStatement(
             sid="DeployRolesUntouchable",
             effect="Deny",
-            # A Deny may name a service wildcard: it must also cover actions AWS adds later.
+            # A Deny may name a service wildcard: it must also cover actions AWS adds later. The path
+            # holds the deploy and plan roles, their policies and the permissions boundary.
             actions=["iam:*"],
             resources=[
                 scope.arn("iam", f"role{scope.protected_role_path}*", region=False),
