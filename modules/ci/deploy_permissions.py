@@ -41,6 +41,18 @@ PROTECTED_IAM_PATH: Final = "/github-deploy/"
 
 
 @dataclass(frozen=True, kw_only=True)
+class CodeSigningRefs:
+    """The environment's code signing control, owned by the account stack (modules/code_signing.py)."""
+
+    profile_arn: str
+    """Signer profile the deploy signs packages with."""
+    config_arn: str
+    """Code signing configuration every function must carry."""
+    config_arn_parameter: str
+    """SSM parameter name publishing the configuration's ARN to the environment's stack."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class DeployScope:
     """Where one environment's deploy may act. Values may be Terraform references."""
 
@@ -61,6 +73,8 @@ class DeployScope:
     permissions_boundary_arn: str | None = None
     """The boundary every role a deploy creates must carry (modules/ci/permissions_boundary.py). Only
     the scope the boundary itself is written for goes without one."""
+    code_signing: CodeSigningRefs | None = None
+    """The environment's signing profile and configuration; None only where the emulator has none."""
 
     @property
     def names(self) -> str:
@@ -150,23 +164,24 @@ def encryption_statements(scope: DeployScope) -> list[PolicyStatement]:
 
 
 def function_statements(scope: DeployScope) -> list[PolicyStatement]:
-    """Functions and the layer (by name); mappings and code signing (by region and account)."""
+    """Functions and the layer (by name); mappings (by region and account); code signing (the
+    environment's profile and configuration only, which the deploy uses but never changes)."""
     functions = scope.arn("lambda", f"function:{scope.names}")
     function_condition = Condition(test="ArnLike", variable="lambda:FunctionArn", values=[functions])
-    return [
+    creation = ["lambda:CreateFunction", "lambda:PutFunctionCodeSigningConfig"]
+    statements = [
         PolicyStatement(
             sid="FunctionsManage",
             actions=[
-                "lambda:AddPermission", "lambda:CreateFunction", "lambda:DeleteFunction",
-                "lambda:DeleteFunctionCodeSigningConfig", "lambda:DeleteFunctionConcurrency",
+                "lambda:AddPermission", "lambda:DeleteFunction", "lambda:DeleteFunctionConcurrency",
                 "lambda:DeleteFunctionEventInvokeConfig", "lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig",
                 "lambda:GetFunctionConcurrency", "lambda:GetFunctionConfiguration",
                 "lambda:GetFunctionEventInvokeConfig", "lambda:GetFunctionRecursionConfig", "lambda:GetPolicy",
                 "lambda:ListTags", "lambda:ListVersionsByFunction", "lambda:PublishVersion",
-                "lambda:PutFunctionCodeSigningConfig", "lambda:PutFunctionConcurrency",
-                "lambda:PutFunctionEventInvokeConfig", "lambda:RemovePermission", "lambda:TagResource",
-                "lambda:UntagResource", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
-                "lambda:UpdateFunctionEventInvokeConfig",
+                "lambda:PutFunctionConcurrency", "lambda:PutFunctionEventInvokeConfig", "lambda:RemovePermission",
+                "lambda:TagResource", "lambda:UntagResource", "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionEventInvokeConfig",
+                *([] if scope.code_signing else creation),
             ],
             resources=[functions, f"{functions}:*"],
         ),
@@ -177,7 +192,7 @@ def function_statements(scope: DeployScope) -> list[PolicyStatement]:
         ),
         PolicyStatement(
             sid="MappingsCreate",
-            actions=["lambda:CreateCodeSigningConfig", "lambda:CreateEventSourceMapping"],
+            actions=["lambda:CreateEventSourceMapping"],
             resources=["*"],
             conditions=[_in_region(scope)],
         ),
@@ -189,14 +204,40 @@ def function_statements(scope: DeployScope) -> list[PolicyStatement]:
             resources=[scope.arn("lambda", "event-source-mapping:*")],
             conditions=[function_condition],
         ),
+    ]
+    signing = scope.code_signing
+    if signing is None:
+        return statements
+    return [
+        *statements,
         PolicyStatement(
-            sid="CodeSigningManage",
+            sid="FunctionsCreateSigned",
+            # A function is created, or its configuration attached, only with the environment's one.
+            actions=creation,
+            resources=[functions],
+            conditions=[Condition(test="ArnEquals", variable="lambda:CodeSigningConfigArn",
+                                  values=[signing.config_arn])],
+        ),
+        PolicyStatement(
+            sid="CodeSigningUse",
+            actions=["lambda:GetCodeSigningConfig", "signer:GetSigningProfile", "signer:StartSigningJob",
+                     "ssm:GetParameter"],
+            resources=[signing.config_arn, signing.profile_arn,
+                       scope.arn("ssm", f"parameter{signing.config_arn_parameter}")],
+        ),
+        PolicyStatement(
+            sid="CodeSigningStays",
+            effect="Deny",
+            # The control a deploy is checked against is the administrator's: never created, loosened,
+            # detached or removed by a deploy, whichever resource it names.
             actions=[
-                "lambda:DeleteCodeSigningConfig", "lambda:GetCodeSigningConfig", "lambda:UpdateCodeSigningConfig",
-                "signer:CancelSigningProfile", "signer:GetSigningProfile", "signer:ListTagsForResource",
-                "signer:PutSigningProfile", "signer:TagResource", "signer:UntagResource",
+                "lambda:CreateCodeSigningConfig", "lambda:DeleteCodeSigningConfig",
+                "lambda:DeleteFunctionCodeSigningConfig", "lambda:UpdateCodeSigningConfig",
+                "signer:AddProfilePermission", "signer:CancelSigningProfile", "signer:PutSigningProfile",
+                "signer:RemoveProfilePermission", "signer:RevokeSignature", "signer:RevokeSigningProfile",
+                "ssm:DeleteParameter", "ssm:PutParameter",
             ],
-            resources=[scope.arn("lambda", "code-signing-config:*"), scope.arn("signer", "/signing-profiles/*")],
+            resources=["*"],
         ),
     ]
 

@@ -34,7 +34,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from modules.aws_context import AwsContext
-from modules.ci.deploy_permissions import PROTECTED_IAM_PATH, DeployScope, pipeline_statements
+from modules.ci.deploy_permissions import PROTECTED_IAM_PATH, CodeSigningRefs, DeployScope, pipeline_statements
 from modules.ci.github_oidc import GITHUB_OIDC_HOST, STS_AUDIENCE
 from modules.iam import Condition, PolicyStatement, Principal, policy_document
 
@@ -83,6 +83,8 @@ class DeployRoleProps:
     permissions_boundary_arn: str
     """The environment's permissions boundary (modules/ci/permissions_boundary.py): a deploy creates
     and writes roles only with it."""
+    code_signing: CodeSigningRefs | None = None
+    """The environment's signing profile and configuration (None only for the emulator, which has none)."""
     role_path: str = PROTECTED_IAM_PATH
     """IAM path of the role and its policies; deploys may not modify anything under it (see deploy_permissions)."""
     max_session_seconds: int = 3600
@@ -113,6 +115,7 @@ class DeployRoleProps:
             name_suffix=self.name_suffix,
             protected_role_path=self.role_path,
             permissions_boundary_arn=self.permissions_boundary_arn,
+            code_signing=self.code_signing,
         )
 
     @property

@@ -13,6 +13,8 @@ ACCOUNT = "fraud-detection-account-us-east-1"
 ACCOUNT_ID = "123456789012"
 _REF = re.compile(r"^\$\{(?:data\.)?[a-z_]+\.([^.]+)\.(json|arn)\}$")
 _POLICY_ARN = re.compile(r"\$\{aws_iam_policy\.([^.}]+)\.arn\}")
+_SIGNING_PROFILE_ARN = re.compile(r"\$\{aws_signer_signing_profile\.([^.}]+)\.arn\}")
+_CODE_SIGNING_CONFIG_ARN = re.compile(r"\$\{aws_lambda_code_signing_config\.([^.}]+)\.arn\}")
 # What IAM would see once references resolve: enough to measure sizes and match patterns.
 _RESOLVED = {
     r"\$\{data\.aws_partition\.[^}]+\}": "aws",
@@ -51,6 +53,28 @@ def documents(app: SynthesizedApp, stack: str, environment: str, access: str = "
     return found
 
 
+def _profile_arn(profile: dict[str, Any]) -> str:
+    # Terraform completes the name prefix; one suffix stands in for it.
+    return f"arn:aws:signer:us-east-1:{ACCOUNT_ID}:/signing-profiles/{profile['name_prefix']}1"
+
+
+def _config_arn(logical_id: str) -> str:
+    # A configuration's id is AWS's: the logical id stands in for it, distinct per environment.
+    return f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:code-signing-config:csc-{logical_id}"
+
+
+def code_signing_arns(app: SynthesizedApp, stack: str, environment: str) -> tuple[str, str]:
+    """(signing profile ARN, code signing configuration ARN) of an environment, as `resolve` renders them."""
+    def at(resource_type: str, path: str) -> tuple[str, dict[str, Any]]:
+        [found] = [(k, r) for k, r in app.resources(stack, resource_type).items()
+                   if r["//"]["metadata"]["path"].endswith(f"/code-signing-{environment}/{path}")]
+        return found
+
+    _, profile = at("aws_signer_signing_profile", "profile")
+    config_id, _ = at("aws_lambda_code_signing_config", "config")
+    return _profile_arn(profile), _config_arn(config_id)
+
+
 def policy_document_of(app: SynthesizedApp, stack: str, policy_name: str) -> dict[str, Any]:
     """The document of the customer-managed policy named `policy_name`."""
     [policy] = [p for p in app.resources(stack, "aws_iam_policy").values() if p["name"] == policy_name]
@@ -65,6 +89,9 @@ def resolve(app: SynthesizedApp, stack: str, document: dict[str, Any]) -> dict[s
     text = _POLICY_ARN.sub(
         lambda m: f"arn:aws:iam::{ACCOUNT_ID}:policy{policies[m.group(1)]['path']}{policies[m.group(1)]['name']}", text
     )
+    profiles = app.resources(stack, "aws_signer_signing_profile")
+    text = _SIGNING_PROFILE_ARN.sub(lambda m: _profile_arn(profiles[m.group(1)]), text)
+    text = _CODE_SIGNING_CONFIG_ARN.sub(lambda m: _config_arn(m.group(1)), text)
     for pattern, value in _RESOLVED.items():
         text = re.sub(pattern, value, text)
     assert "${" not in text, f"unresolved reference left in {text[:200]}"
