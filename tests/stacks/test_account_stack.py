@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -242,3 +243,18 @@ def test_each_environment_has_a_boundary_that_never_allows_administration(
                  for r in s["Resource"] if r != "*"]
     assert resources and all(names in r for r in resources), resources
     assert f"permissions_boundary_arn_{environment}" in synthesized.stack(ACCOUNT)["output"]
+
+
+def test_an_environment_in_another_region_is_refused_by_this_regions_account_stack() -> None:
+    # Signer profiles and code signing configurations are regional: they belong to the account stack
+    # of the environment's own region.
+    from cdktf import Testing
+
+    from stacks.account_stack import AccountStack
+    from stacks.config import load_environments
+
+    elsewhere = replace(load_environments()["prod"], region="eu-west-1")
+    settings = resolve_settings({}, {})
+    with pytest.raises(ValueError, match="deploys to eu-west-1: its signing profile and configuration belong"):
+        AccountStack(Testing.app(), "account", region="us-east-1", state=settings.state, state_key="account",
+                     github_repository=REPOSITORY, environments=[elsewhere])
