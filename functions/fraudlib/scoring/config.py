@@ -48,6 +48,11 @@ class ScoringConfig:
     review_threshold: int = 40
     block_threshold: int = 70
 
+    # How long after a transaction its outcome (fraud or not) is usually known. Merchant fraud rates are
+    # measured on the days before this delay, where outcomes are complete; it must equal the delay the
+    # model was trained with (checked when the model is loaded).
+    label_delay_days: int = 7
+
     # Amount far above the customer's own profile (same currency, trailing window).
     profile_window_days: int = 30
     profile_min_history: int = 5
@@ -205,7 +210,7 @@ def _validate(config: ScoringConfig) -> list[str]:
         "high_amount", "velocity_hour_max_count", "velocity_hour_max_amount", "velocity_day_max_count",
         "velocity_day_max_amount", "card_testing_max_amount", "card_testing_window_seconds",
         "card_testing_min_count", "new_country_min_history", "travel_max_speed_kmh",
-        "round_amount_unit", "unusual_hour_min_history",
+        "round_amount_unit", "unusual_hour_min_history", "label_delay_days",
     )
     problems.extend(f"{name} must be > 0" for name in positive if getattr(config, name) <= 0)
     non_negative = ("profile_std_floor_ratio", "travel_min_distance_km", "round_amount_min")

@@ -1,0 +1,146 @@
+"""Evaluates an exported gradient-boosted tree model in pure Python (no numpy: it runs in the Lambda).
+
+The artifact is a JSON document (see tooling/detection/export.py for how it is written):
+
+    {"format": 1, "model_version": "...", "objective": "binary", "label_delay_days": 7,
+     "feature_names": [...], "trained_on": "...", "trees": [node, ...]}
+
+where a node is either a leaf value (a number) or `[feature_index, threshold, left, right, value]`:
+`x[feature_index] <= threshold` goes left, and `value` is the node's expected output (the weighted mean
+of its leaves) used for path attribution. The raw score is the sum of the trees' leaves, as the
+training library sums it; the probability is its logistic.
+
+At load time every tree is compiled to one Python expression of nested conditionals, so that scoring
+is a single call with no loop over nodes. Path attribution (Saabas): along the path to a leaf, each
+split's feature is credited with the change of expected value it caused; per leaf those credits are
+precomputed, so explaining a score is a lookup per tree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from operator import getitem
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+DEFAULT_MODEL_PATH = Path(__file__).with_name("model.json")
+
+Node = float | list[Any]
+
+
+class ModelFormatError(ValueError):
+    """The model artifact cannot be evaluated (wrong format, bad node, unknown feature count)."""
+
+
+class TreeModel:
+    """A compiled tree ensemble: raw score, probability and per-feature path attribution."""
+
+    __slots__ = ("_leaf_values", "_leaves", "_path_credits", "bias", "feature_names", "label_delay_days",
+                 "model_version", "trained_on", "used_features")
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        if document.get("format") != FORMAT or document.get("objective") != "binary":
+            raise ModelFormatError(f"unsupported model: format {document.get('format')!r}, "
+                                   f"objective {document.get('objective')!r}")
+        self.model_version: str = str(document["model_version"])
+        self.feature_names: tuple[str, ...] = tuple(document["feature_names"])
+        self.label_delay_days: int = int(document["label_delay_days"])
+        self.trained_on: str = str(document.get("trained_on", ""))
+        trees: list[Node] = document["trees"]
+        expressions: list[str] = []
+        leaf_values: list[list[float]] = []
+        path_credits: list[list[tuple[tuple[int, float], ...]]] = []
+        bias = 0.0
+        self.used_features: frozenset[int] = frozenset()
+        for tree in trees:
+            values: list[float] = []
+            credits: list[tuple[tuple[int, float], ...]] = []
+            expressions.append(self._compile(tree, values, credits, {}))
+            leaf_values.append(values)
+            path_credits.append(credits)
+            bias += _value(tree)
+        source = "def leaves(x):\n    return (" + ", ".join(expressions) + ("," if len(expressions) == 1 else "") + ")\n"
+        namespace: dict[str, Any] = {}
+        # The source is generated above from numbers and integer indexes only (validated node by node).
+        exec(compile(source, f"<model {self.model_version}>", "exec"), namespace)  # noqa: S102
+        self._leaves = namespace["leaves"]
+        self._leaf_values = leaf_values
+        self._path_credits = path_credits
+        self.bias = bias
+
+    def _compile(
+        self, node: Node, values: list[float], credits: list[tuple[tuple[int, float], ...]],
+        path: dict[int, float],
+    ) -> str:
+        if not isinstance(node, list):
+            leaf = len(values)
+            values.append(_number(node))
+            credits.append(tuple(sorted(path.items())))
+            return str(leaf)
+        if len(node) != 5:
+            raise ModelFormatError(f"a split node has 5 fields, got {node!r:.80}")
+        feature, threshold, left, right, value = node
+        if not isinstance(feature, int) or not 0 <= feature < len(self.feature_names):
+            raise ModelFormatError(f"split on feature {feature!r}: the model has {len(self.feature_names)}")
+        own = _number(value)
+        self.used_features |= {feature}
+        sides = []
+        for child in (left, right):
+            credit = dict(path)
+            credit[feature] = credit.get(feature, 0.0) + _value(child) - own
+            sides.append(self._compile(child, values, credits, credit))
+        return f"({sides[0]} if x[{feature}] <= {_number(threshold)!r} else {sides[1]})"
+
+    @classmethod
+    def from_json(cls, text: str) -> TreeModel:
+        """Load an artifact from its JSON text."""
+        return cls(json.loads(text))
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_MODEL_PATH) -> TreeModel:
+        """Load an artifact from a file (by default the model shipped with this package)."""
+        return cls.from_json(path.read_text())
+
+    def leaves(self, x: Sequence[float]) -> tuple[int, ...]:
+        """The leaf each tree sends `x` to."""
+        result: tuple[int, ...] = self._leaves(x)
+        return result
+
+    def raw_score(self, x: Sequence[float], leaves: Sequence[int] | None = None) -> float:
+        """Sum of the trees' outputs (log-odds), summed in tree order as the training library does."""
+        reached = self._leaves(x) if leaves is None else leaves
+        return float(sum(map(getitem, self._leaf_values, reached)))
+
+    def probability(self, x: Sequence[float], leaves: Sequence[int] | None = None) -> float:
+        """The fraud probability: logistic of the raw score."""
+        return logistic(self.raw_score(x, leaves))
+
+    def contributions(self, x: Sequence[float], leaves: Sequence[int] | None = None) -> list[float]:
+        """Per feature, its share of the raw score above `bias` (the contributions sum to raw - bias)."""
+        reached = self._leaves(x) if leaves is None else leaves
+        totals = [0.0] * len(self.feature_names)
+        for credits in map(getitem, self._path_credits, reached):
+            for feature, credit in credits:
+                totals[feature] += credit
+        return totals
+
+
+def logistic(raw: float) -> float:
+    """1 / (1 + e^-raw), without overflow for large negative raw scores."""
+    if raw >= 0:
+        return 1.0 / (1.0 + math.exp(-raw))
+    e = math.exp(raw)
+    return e / (1.0 + e)
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ModelFormatError(f"expected a finite number in the model, got {value!r:.80}")
+    return float(value)
+
+
+def _value(node: Node) -> float:
+    return _number(node[4] if isinstance(node, list) else node)
