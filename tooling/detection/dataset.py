@@ -105,7 +105,9 @@ def read_dataset(path: Path, label_delay_days: int) -> list[LabelledTransaction]
         reader = csv.DictReader(handle)
         missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
         if missing:
-            raise DatasetError(f"{path}: line 1: missing columns {', '.join(missing)} (required: {', '.join(REQUIRED)})")
+            raise DatasetError(
+                f"{path}: line 1: missing columns {', '.join(missing)} (required: {', '.join(REQUIRED)})"
+            )
         for fields in reader:
             line = reader.line_num
             if None in fields:

@@ -1,7 +1,7 @@
 """Builds features for a labelled dataset by replaying it in time order, as the analyzer would have seen it.
 
-Events are applied in time order: a fraud label becomes visible to its merchant's counters at its
-label_time (the customer's features see it from the same moment, through Transaction.fraud_reported_at),
+Events are applied in time order: a fraud label becomes visible to its merchant's counters just after
+its label_time (to transactions later than it, so never to its own transaction, even at delay 0) (the customer's features see it from the same moment, through Transaction.fraud_reported_at),
 and a transaction is scored before it is counted. Features come from fraudlib.scoring.features, the
 code the analyzer runs; nothing about a row's own label, or any label not yet visible at the row's
 timestamp, can reach its features.
@@ -21,6 +21,7 @@ from fraudlib.scoring.features import MerchantDailyCounters, feature_vector, rul
 from fraudlib.scoring.history import CustomerHistory
 from fraudlib.scoring.models import RuleHit
 from fraudlib.scoring.rules import DAY
+
 from tooling.detection.dataset import LabelledTransaction
 
 
@@ -58,7 +59,7 @@ def replay(
     next_label = 0
     for row in rows:
         txn = row.txn
-        while next_label < len(labels) and labels[next_label][0] <= txn.timestamp:
+        while next_label < len(labels) and labels[next_label][0] < txn.timestamp:
             _, day, merchant_id = labels[next_label]
             merchants.setdefault(merchant_id, MerchantDailyCounters()).record_fraud(day)
             next_label += 1

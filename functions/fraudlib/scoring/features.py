@@ -1,7 +1,7 @@
 """The model's features of one transaction: the same code runs in the analyzer and in the offline tools.
 
-Pure Python (no numpy, no AWS). Every feature of a transaction is computed from what was known at its
-own timestamp: the customer's earlier transactions, the fraud labels already reported on them, and its
+Pure Python (no numpy, no AWS). Every feature of a transaction is computed from what was known before its
+own timestamp (a label reported at time r is visible to transactions after r, so never to its own): the customer's earlier transactions, the fraud labels already reported on them, and its
 merchant's daily counters shifted by the label delay (the book's "delay period": outcomes of the last
 `label_delay_days` days are mostly still unknown, so the merchant's risk is measured on the days before).
 
@@ -168,7 +168,7 @@ def _customer_frauds(history: CustomerHistory, position: int, now: int) -> list[
         if fraud_position >= position:
             break
         # Only the last 30 days: the analyzer loads no more history than that.
-        if timestamp > since and reported_at is not None and reported_at <= now:
+        if timestamp > since and reported_at is not None and reported_at < now:
             latest = timestamp
             count += 1
     days = (now - latest) / DAY if latest is not None else NO_FRAUD_DAYS

@@ -22,7 +22,7 @@ class Transaction:
     `amount` is a Decimal in the units of `currency` (never a float); `timestamp` is integer epoch
     seconds, UTC. Coordinates are optional and only used for the travel rule. `fraud_reported_at`
     (epoch seconds) is when a fraud label on this transaction became effective, None when it has none:
-    features of a later transaction count it only once that time has passed at their own timestamp.
+    features of a later transaction count it only when that time is before their own timestamp.
     """
 
     transaction_id: str

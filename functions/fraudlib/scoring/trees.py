@@ -62,7 +62,8 @@ class TreeModel:
             leaf_values.append(values)
             path_credits.append(credits)
             bias += _value(tree)
-        source = "def leaves(x):\n    return (" + ", ".join(expressions) + ("," if len(expressions) == 1 else "") + ")\n"
+        body = ", ".join(expressions) + ("," if len(expressions) == 1 else "")
+        source = f"def leaves(x):\n    return ({body})\n"
         namespace: dict[str, Any] = {}
         # The source is generated above from numbers and integer indexes only (validated node by node).
         exec(compile(source, f"<model {self.model_version}>", "exec"), namespace)  # noqa: S102
