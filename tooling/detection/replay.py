@@ -1,8 +1,9 @@
 """Builds features for a labelled dataset by replaying it in time order, as the analyzer would have seen it.
 
 Events are applied in time order: a fraud label becomes visible to its merchant's counters just after
-its label_time (to transactions later than it, so never to its own transaction, even at delay 0) (the customer's features see it from the same moment, through Transaction.fraud_reported_at),
-and a transaction is scored before it is counted. Features come from fraudlib.scoring.features, the
+its label_time, to transactions later than it, so never to its own, even at delay 0 (the customer's
+features see it from the same moment, through Transaction.fraud_reported_at); a transaction is scored
+before it is counted. Features come from fraudlib.scoring.features, the
 code the analyzer runs; nothing about a row's own label, or any label not yet visible at the row's
 timestamp, can reach its features.
 

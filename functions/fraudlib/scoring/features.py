@@ -1,8 +1,9 @@
 """The model's features of one transaction: the same code runs in the analyzer and in the offline tools.
 
-Pure Python (no numpy, no AWS). Every feature of a transaction is computed from what was known before its
-own timestamp (a label reported at time r is visible to transactions after r, so never to its own): the customer's earlier transactions, the fraud labels already reported on them, and its
-merchant's daily counters shifted by the label delay (the book's "delay period": outcomes of the last
+Pure Python (no numpy, no AWS). Every feature of a transaction is computed from what was known before
+its own timestamp (a label reported at time r is visible to transactions after r, so never to its own):
+the customer's earlier transactions, the fraud labels already reported on them, and its merchant's daily
+counters shifted by the label delay (the book's "delay period": outcomes of the last
 `label_delay_days` days are mostly still unknown, so the merchant's risk is measured on the days before).
 
 Features, in FEATURE_NAMES order:

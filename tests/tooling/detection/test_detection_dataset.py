@@ -72,6 +72,7 @@ def test_label_before_the_transaction_and_missing_columns(tmp_path: Path) -> Non
     path = _write(tmp_path, "a,c,m,1,EUR,1533081600,1,1533000000", header=HEADER + ",label_time")
     with pytest.raises(DatasetError, match="line 2: label_time '1533000000' is before"):
         read_dataset(path, 7)
-    path = _write(tmp_path, "a,c,1,EUR,1533081600,1", header="transaction_id,customer_id,amount,currency,timestamp,is_fraud")
+    header = "transaction_id,customer_id,amount,currency,timestamp,is_fraud"
+    path = _write(tmp_path, "a,c,1,EUR,1533081600,1", header=header)
     with pytest.raises(DatasetError, match="line 1: missing columns merchant_id"):
         read_dataset(path, 7)

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from fraudlib.scoring import ScoringConfig
+
 from tooling.detection.dataset import LabelledTransaction, read_dataset
 from tooling.detection.replay import replay
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from fraudlib.scoring import ScoringConfig
 from fraudlib.scoring.engine import checked_model
 from fraudlib.scoring.features import FEATURE_NAMES
 from fraudlib.scoring.trees import TreeModel
+
 from tests.tooling.detection.conftest import TEST, TRAIN
 from tooling.detection.dataset import read_dataset
 from tooling.detection.export import export_model

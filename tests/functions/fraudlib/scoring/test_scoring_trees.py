@@ -7,7 +7,6 @@ import math
 from typing import Any
 
 import pytest
-
 from fraudlib.scoring.trees import ModelFormatError, TreeModel, logistic
 
 # Tree 1 splits on feature 0 then feature 1; tree 2 on feature 1; tree 3 is a single leaf.
