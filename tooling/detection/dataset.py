@@ -40,10 +40,11 @@ class LabelledTransaction:
 def parse_time(text: str) -> int:
     """Epoch seconds from epoch seconds ("1533081600", "1533081600.5") or ISO 8601 (naive means UTC)."""
     value = text.strip()
-    try:
-        return int(Decimal(value).to_integral_value(rounding="ROUND_FLOOR"))
-    except InvalidOperation:
-        pass
+    if value[:1].isdigit() and "-" not in value and ":" not in value:
+        try:
+            return int(Decimal(value).to_integral_value(rounding="ROUND_FLOOR"))
+        except InvalidOperation as exc:
+            raise ValueError(f"not epoch seconds: {value!r}") from exc
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         return int((moment - _EPOCH).total_seconds())
