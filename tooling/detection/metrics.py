@@ -5,8 +5,9 @@ tests compare them with scikit-learn on known inputs.
 
 Card precision top-k (Fraud Detection Handbook, chapter 4): per day, every card (customer_id) gets the
 maximum score of its transactions that day and counts as compromised when any of them is a fraud; cards
-already known compromised are removed: those with a fraud label visible at the start of the day, and
-those this ranking already put in a previous day's top k as frauds (investigators checked them); the
+already known compromised are removed: those `known_before(day)` names (the backtest passes the book's:
+a fraud since the start of TRAIN whose label was visible before the day), and those this ranking already
+put in a previous day's top k as frauds (investigators checked them); the
 share of compromised cards among the top k of the remaining ones is that day's card precision (over k
 even when fewer cards remain); the metric is the mean over the days.
 """
@@ -73,7 +74,7 @@ def card_precision_at_k(
     """Mean over the days of the share of compromised cards among the day's top k unknown cards.
 
     `days[i]`, `cards[i]`, `scores[i]`, `labels[i]` describe transaction i; `known_before(day)` gives
-    the cards with a fraud label visible at the start of `day`. Ties in the score are broken by card id.
+    the cards known compromised at the start of `day`. Ties in the score are broken by card id.
     """
     per_day: dict[int, dict[str, tuple[float, bool]]] = {}
     for day, card, score, label in zip(days, cards, scores, labels, strict=True):
