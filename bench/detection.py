@@ -52,12 +52,14 @@ def _workload() -> tuple[list[list[Any]], dict[str, Any]]:
     customers = []
     for customer in range(50):
         ts = T0 - 30 * 86400
+        mean = rng.uniform(5, 100)  # spending as the simulator draws it: most payments are approved
         transactions = []
         for i in range(200):
             ts += rng.randint(600, 40_000)
+            cents = max(1, round(rng.gauss(mean, mean / 2) * 100))
             transactions.append(Transaction(
                 transaction_id=f"t{customer}-{i}", customer_id=f"c{customer}", timestamp=ts,
-                amount=Decimal(rng.randint(100, 30_000)) / 100, currency="EUR",
+                amount=Decimal(cents) / 100, currency="EUR",
                 fraud_reported_at=ts + 7 * 86400 if rng.random() < 0.01 else None,
             ))
         customers.append(transactions)

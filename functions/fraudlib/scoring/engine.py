@@ -80,23 +80,25 @@ def score_features(
     features: Sequence[float], hits: Sequence[RuleHit], model: TreeModel, config: ScoringConfig
 ) -> ScoreResult:
     """The result for already computed features and rule hits (what `evaluate` does after computing them)."""
-    leaves = model.leaves(features)
-    score = 100.0 * model.probability(features, leaves)
+    score = 100.0 * model.probability(features)
     learned = model.used_features
     floor = rule_score(hit for hit in hits if _RULE_FEATURE.get(hit.rule, -1) not in learned)
     score = max(score, float(floor))
     risk = round(score)
-    contributions = model.contributions(features, leaves)
-    top = sorted(
-        (c, i) for i, c in enumerate(contributions) if c > 0
-    )[-TOP_FEATURES:]
-    explained = tuple(
-        FeatureContribution(FEATURE_NAMES[i], features[i], c) for c, i in reversed(top)
-    )
+    decision = decide(risk, config)
+    # Attribution costs more than the score itself; only alerts are read by an analyst.
+    explained = explain(features, model) if decision is not Decision.APPROVE else ()
     return ScoreResult(
-        risk_score=risk, decision=decide(risk, config), reasons=tuple(hits), model_version=model.model_version,
+        risk_score=risk, decision=decision, reasons=tuple(hits), model_version=model.model_version,
         score=score, top_features=explained, rule_score=rule_score(hits),
     )
+
+
+def explain(features: Sequence[float], model: TreeModel, top: int = TOP_FEATURES) -> tuple[FeatureContribution, ...]:
+    """The features that raised this score most (path attribution), largest first; only positive ones."""
+    contributions = model.contributions(features)
+    best = sorted((c, i) for i, c in enumerate(contributions) if c > 0)[-top:]
+    return tuple(FeatureContribution(model.feature_names[i], features[i], c) for c, i in reversed(best))
 
 
 def evaluate(

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
+from itertools import repeat
 
 from fraudlib.scoring.config import ScoringConfig
 from fraudlib.scoring.history import CustomerHistory
@@ -35,6 +37,7 @@ NO_FRAUD_DAYS = 365.0
 """Days since the customer's latest known fraud when there is none (beyond any window that matters)."""
 NIGHT_LAST_HOUR = 6
 RULE_NAMES = tuple(rule.__name__ for rule in RULES)
+_ZERO = Decimal(0)
 
 FEATURE_NAMES: tuple[str, ...] = (
     "amount",
@@ -128,14 +131,17 @@ def feature_vector(
 
     counts = []
     means = []
+    n = 0
+    total = squares = _ZERO
     for window in WINDOWS_DAYS:
         since = now - window * DAY
         counts.append(float(position - history.window_start(position, since) + 1))
-        n, total, _ = history.currency_window(txn, since)
+        n, total, squares = history.currency_window(txn, since)
         means.append((float(total) / scale + amount) / (n + 1))
     values += counts
     values += means
-    values += _profile(txn, history, position, amount, scale)
+    # The last window is the 30-day profile: the same counts serve both.
+    values += _profile(txn, history, position, amount, scale, n, float(total), float(squares))
     values += _customer_frauds(history, position, now)
     values += _merchant(merchant, now // DAY, config.label_delay_days)
     fired = {hit.rule for hit in hits}
@@ -143,12 +149,15 @@ def feature_vector(
     return values
 
 
-def _profile(txn: Transaction, history: CustomerHistory, position: int, amount: float, scale: float) -> list[float]:
-    """Amount against the customer's earlier 30 days (same currency), and time since its last transaction."""
-    n, total, squares = history.currency_window(txn, txn.timestamp - PROFILE_DAYS * DAY)
+def _profile(
+    txn: Transaction, history: CustomerHistory, position: int, amount: float, scale: float,
+    n: int, total: float, squares: float,
+) -> list[float]:
+    """Amount against the customer's earlier 30 days (n, sum, sum of squares in txn's currency), and the
+    time since its last transaction."""
     if n:
-        mean = float(total) / scale / n
-        variance = (float(squares) / (scale * scale) - n * mean * mean) / (n - 1) if n > 1 else 0.0
+        mean = total / scale / n
+        variance = (squares / (scale * scale) - n * mean * mean) / (n - 1) if n > 1 else 0.0
         spread = max(variance, 0.0) ** 0.5
         spread = max(spread, 0.1 * mean)  # as the profile rule: a constant spender is not infinitely unusual
         ratio = amount / mean if mean > 0 else 1.0
@@ -178,18 +187,15 @@ def _customer_frauds(history: CustomerHistory, position: int, now: int) -> list[
 
 def _merchant(merchant: MerchantDailyCounters, today: int, delay: int) -> list[float]:
     """Counts and fraud rates over the windows ending `delay` days before today, and frauds known since."""
-    transactions = merchant.transactions
-    frauds = merchant.frauds
+    # Days newest first, from the day before the delay period back to the longest window.
+    days = range(today - delay - 1, today - delay - 1 - WINDOWS_DAYS[-1], -1)
+    seen = list(map(merchant.transactions.get, days, repeat(0)))
+    known = list(map(merchant.frauds.get, days, repeat(0)))
     counts: list[float] = []
     rates: list[float] = []
-    seen = known = 0
-    last = WINDOWS_DAYS[-1]
-    for back in range(1, last + 1):
-        day = today - delay - back
-        seen += transactions.get(day, 0)
-        known += frauds.get(day, 0)
-        if back in WINDOWS_DAYS:
-            counts.append(float(seen))
-            rates.append(known / seen if seen else 0.0)
-    recent = sum(frauds.get(today - back, 0) for back in range(delay + 1))
+    for window in WINDOWS_DAYS:
+        transactions = sum(seen[:window])
+        counts.append(float(transactions))
+        rates.append(sum(known[:window]) / transactions if transactions else 0.0)
+    recent = sum(map(merchant.frauds.get, range(today - delay, today + 1), repeat(0)))
     return [*counts, *rates, float(recent)]

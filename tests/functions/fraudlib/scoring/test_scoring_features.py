@@ -6,7 +6,6 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-
 from fraudlib.scoring import CustomerHistory, ScoringConfig, Transaction
 from fraudlib.scoring.features import (
     FEATURE_NAMES,
@@ -71,7 +70,7 @@ def test_merchant_counters_are_shifted_by_the_label_delay() -> None:
     # Frauds already reported on the delay period itself (days -7..0).
     assert f["merchant_known_frauds_delay_period"] == 3
     shorter = features(txn("now", T0, "10"), [], merchant, dataclasses.replace(CONFIG, label_delay_days=3))
-    assert shorter["merchant_tx_count_1d"] == 0 and shorter["merchant_tx_count_7d"] == 65
+    assert shorter["merchant_tx_count_1d"] == 0 and shorter["merchant_tx_count_7d"] == 5 + 10 + 30
 
 
 def test_merchant_counters_from_an_aggregate_item() -> None:

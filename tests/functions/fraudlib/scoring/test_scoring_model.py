@@ -6,7 +6,6 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-
 from fraudlib.scoring import CustomerHistory, Decision, ScoringConfig, ScoringConfigError, Transaction, evaluate
 from fraudlib.scoring.engine import checked_model, load_model, score_transaction
 from fraudlib.scoring.features import FEATURE_NAMES, MerchantDailyCounters, day_number
@@ -39,13 +38,15 @@ def test_every_result_names_the_model_and_its_reasons() -> None:
 
 
 def test_a_compromised_merchant_raises_the_score() -> None:
+    # Two payments a day for 30 days; at one merchant every payment of the last 12 known days was a fraud.
     today = T0 // DAY
     clean, compromised = MerchantDailyCounters(), MerchantDailyCounters()
-    for back in range(8, 20):
+    for back in range(8, 38):
         for counters in (clean, compromised):
-            for _ in range(5):
+            for _ in range(2):
                 counters.record_transaction(today - back)
-        compromised.record_fraud(today - back, 5)
+        if back < 20:
+            compromised.record_fraud(today - back, 2)
     history = CustomerHistory([*routine(), txn("now", T0, "40.00", country="FR")], CONFIG)
     current = history.items[-1]
     assert evaluate(current, history, merchant=compromised).score > 5 * evaluate(current, history, merchant=clean).score
