@@ -30,9 +30,9 @@ from fraudlib.scoring.config import ScoringConfig
 from fraudlib.scoring.engine import checked_model, rule_score, score_features
 from fraudlib.scoring.features import FEATURE_NAMES
 from fraudlib.scoring.trees import TreeModel
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+from sklearn.pipeline import make_pipeline  # type: ignore[import-untyped]
+from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
 
 from tooling.detection.dataset import LabelledTransaction, read_dataset
 from tooling.detection.export import export_model

@@ -116,15 +116,12 @@ def simulate(params: SimulationParameters) -> Simulated:
     terminal = flat[offsets[customer] + pick]
 
     inside = (seconds > 0) & (seconds < DAY)
-    day_of, customer, seconds, amount, terminal = (
-        a[inside] for a in (day_of, customer, seconds, amount, terminal)
-    )
-    amount_cents = np.rint(amount * 100).astype(np.int64)
-    elapsed = day_of.astype(np.int64) * DAY + seconds
+    amount_cents: IntArray = np.rint(amount[inside] * 100).astype(np.int64)
+    day_of, customer, seconds, terminal = day_of[inside], customer[inside], seconds[inside], terminal[inside]
+    elapsed: IntArray = day_of.astype(np.int64) * DAY + seconds
     order = np.lexsort((customer, elapsed))
-    elapsed, day_of, customer, terminal, amount_cents = (
-        a[order] for a in (elapsed, day_of, customer, terminal, amount_cents)
-    )
+    elapsed, day_of, customer = elapsed[order], day_of[order], customer[order]
+    terminal, amount_cents = terminal[order], amount_cents[order]
 
     scenario = np.where(amount_cents > FRAUD_AMOUNT * 100, 1, 0).astype(np.int64)
     _compromise_terminals(rng, params, day_of, terminal, scenario)

@@ -22,6 +22,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
+from functools import partial
 from operator import getitem
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ class TreeModel:
         # The raw score sums the same conditionals with the leaf values in place of the leaf numbers:
         # one call, no lookups. sum() adds from 0 in tree order, as the training library does.
         value_body = ", ".join(
-            _LEAF.sub(lambda m, v=values: repr(v[int(m.group(1))]), expression)
+            _LEAF.sub(partial(_leaf_value, values), expression)
             for expression, values in zip(expressions, leaf_values, strict=True)
         ) + ("," if len(expressions) == 1 else "")
         # Features are unpacked into locals first: a local read is cheaper than indexing x at every split.
@@ -140,8 +141,8 @@ class TreeModel:
         """Per feature, its share of the raw score above `bias` (the contributions sum to raw - bias)."""
         reached = self._leaves(x) if leaves is None else leaves
         totals = [0.0] * len(self.feature_names)
-        for credits in map(getitem, self._path_credits, reached):
-            for feature, credit in credits:
+        for tree, leaf in zip(self._path_credits, reached, strict=True):
+            for feature, credit in tree[leaf]:
                 totals[feature] += credit
         return totals
 
@@ -152,6 +153,10 @@ def logistic(raw: float) -> float:
         return 1.0 / (1.0 + math.exp(-raw))
     e = math.exp(raw)
     return e / (1.0 + e)
+
+
+def _leaf_value(values: list[float], match: re.Match[str]) -> str:
+    return repr(values[int(match.group(1))])
 
 
 def _number(value: Any) -> float:
