@@ -54,6 +54,12 @@ class ScoringConfig:
     review_threshold: int = 10
     block_threshold: int = 60
 
+    # Rules the model never learned from (no split uses their flag) still decide on their hand weights,
+    # on the scale those weights were set for: their summed weights at or above these force at least
+    # review or block (see engine.score_features).
+    rules_review_score: int = 40
+    rules_block_score: int = 70
+
     # How long after a transaction its outcome (fraud or not) is usually known. Merchant fraud rates are
     # measured on the days before this delay, where outcomes are complete; it must equal the delay the
     # model was trained with (checked when the model is loaded).
@@ -207,6 +213,8 @@ def _validate(config: ScoringConfig) -> list[str]:
     problems: list[str] = []
     if not 0 <= config.review_threshold <= config.block_threshold <= 100:
         problems.append("thresholds must satisfy 0 <= review_threshold <= block_threshold <= 100")
+    if not 0 < config.rules_review_score <= config.rules_block_score <= 100:
+        problems.append("rule scores must satisfy 0 < rules_review_score <= rules_block_score <= 100")
     for f in fields(config):
         value = getattr(config, f.name)
         if f.name.startswith("weight_") and not 0 <= value <= 100:

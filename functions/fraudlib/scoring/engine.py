@@ -1,11 +1,13 @@
 """Scores a transaction: rules and features in, the trained model's risk score, decision and reasons out.
 
 The score is the model's fraud probability in percent. The rules stay, as model features and as
-readable reasons; a rule can still raise the score, but only a rule the model never learned from (no
-split of the shipped model uses its flag, because its training data never exercised it: the simulated
-data has no countries, merchant categories or card-testing bursts). Such a rule keeps its hand weight
-as a floor, so a fraud pattern the model has not seen is not silently approved; a rule the model did
-learn adds nothing beyond what the model learned from outcomes, since its hand weight scored worse.
+readable reasons. A rule can still force review or block, but only a rule the model never learned from
+(no split of the model uses its flag because its training data never exercised it: the simulated data
+has no countries, merchant categories or card-testing bursts). Such rules decide as the hand-weighted
+engine did: their weights summed to `rules_review_score` (40) or `rules_block_score` (70) raise the
+score to the review or block threshold, so a fraud pattern the model has not seen is not silently
+approved. A rule the model did learn adds nothing beyond what the model learned from outcomes: on the
+backtest its hand weights ranked frauds far worse (AUC 0.56 against the model's 0.89).
 """
 
 from __future__ import annotations
@@ -82,8 +84,11 @@ def score_features(
     """The result for already computed features and rule hits (what `evaluate` does after computing them)."""
     score = 100.0 * model.probability(features)
     learned = model.used_features
-    floor = rule_score(hit for hit in hits if _RULE_FEATURE.get(hit.rule, -1) not in learned)
-    score = max(score, float(floor))
+    unlearned = rule_score(hit for hit in hits if _RULE_FEATURE.get(hit.rule, -1) not in learned)
+    if unlearned >= config.rules_block_score:
+        score = max(score, float(config.block_threshold))
+    elif unlearned >= config.rules_review_score:
+        score = max(score, float(config.review_threshold))
     risk = round(score)
     decision = decide(risk, config)
     # Attribution costs more than the score itself; only alerts are read by an analyst.

@@ -69,8 +69,8 @@ class FeatureContribution:
 class ScoreResult:
     """The outcome of scoring one transaction.
 
-    `risk_score` is the model's fraud probability in percent, rounded (raised to the hand-weighted score
-    of fired rules the model never learned, see engine.evaluate); `score` is the same unrounded, for
+    `risk_score` is the model's fraud probability in percent, rounded (raised to a decision threshold by
+    fired rules the model never learned, see engine); `score` is the same unrounded, for
     ranking. `reasons` are the rules that fired (contribution: the rule's hand weight), `top_features`
     the model features that raised this score most, and `rule_score` what the hand-weighted rules alone
     would have scored.

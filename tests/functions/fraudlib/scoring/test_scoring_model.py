@@ -59,8 +59,15 @@ def test_a_rule_the_model_never_learned_keeps_its_weight_as_a_floor() -> None:
     jump = txn("jump", T0, "40.00", country="AU")
     result = score_transaction(jump, [*routine(), txn("paris", T0 - 600, "40.00", country="FR")])
     assert {"impossible_travel", "new_country"} <= {h.rule for h in result.reasons}
-    floor = CONFIG.weight_impossible_travel + CONFIG.weight_new_country
-    assert result.risk_score >= floor and result.decision is not Decision.APPROVE
+    assert CONFIG.weight_impossible_travel + CONFIG.weight_new_country >= CONFIG.rules_review_score
+    assert result.risk_score >= CONFIG.review_threshold and result.decision is not Decision.APPROVE
+    # One unlearned rule whose weight alone stays below the rules' review score forces nothing.
+    casino = score_transaction(txn("casino", T0, "41.00", country="FR", merchant_category="7995"), routine())
+    assert [h.rule for h in casino.reasons] == ["high_risk_merchant"] and casino.decision is Decision.APPROVE
+    # Enough weight blocks, as the hand-weighted engine did.
+    heavy = dataclasses.replace(CONFIG, weight_impossible_travel=70)
+    blocked = score_transaction(jump, [*routine(), txn("paris", T0 - 600, "40.00", country="FR")], heavy)
+    assert blocked.decision is Decision.BLOCK
 
 
 def test_a_label_reported_after_scoring_never_changes_the_score() -> None:
