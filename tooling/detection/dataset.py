@@ -102,7 +102,7 @@ def read_dataset(path: Path, label_delay_days: int) -> list[LabelledTransaction]
     rows: list[LabelledTransaction] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:  # a spreadsheet export may start with a BOM
         reader = csv.DictReader(handle)
         missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
         if missing:

@@ -68,6 +68,12 @@ def test_every_bad_row_is_named_and_nothing_is_used(tmp_path: Path) -> None:
     assert "line 8: amount is empty; currency is empty" in message
 
 
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_text(HEADER + "\na,c,m,1,EUR,1533081600,0\n", encoding="utf-8-sig")
+    assert [r.txn.transaction_id for r in read_dataset(path, 7)] == ["a"]
+
+
 def test_label_before_the_transaction_and_missing_columns(tmp_path: Path) -> None:
     path = _write(tmp_path, "a,c,m,1,EUR,1533081600,1,1533000000", header=HEADER + ",label_time")
     with pytest.raises(DatasetError, match="line 2: label_time '1533000000' is before"):
