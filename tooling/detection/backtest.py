@@ -91,10 +91,16 @@ def evaluate_ranking(
     kept = [i for i, (day, card) in enumerate(zip(days, cards, strict=True)) if card not in known[day]]
     book_labels = [labels[i] for i in kept]
     book_scores = [scores[i] for i in kept]
-    return Evaluation(
-        name, roc_auc(labels, scores), average_precision(labels, scores), cp,
-        roc_auc(book_labels, book_scores), average_precision(book_labels, book_scores),
-    )
+    auc, ap = _ranking_metrics(labels, scores)
+    book_auc, book_ap = _ranking_metrics(book_labels, book_scores)
+    return Evaluation(name, auc, ap, cp, book_auc, book_ap)
+
+
+def _ranking_metrics(labels: Sequence[bool], scores: Sequence[float]) -> tuple[float | None, float | None]:
+    """AUC and average precision, or None where the rows hold a single class (nothing to rank)."""
+    if all(labels) or not any(labels):
+        return None, None
+    return roc_auc(labels, scores), average_precision(labels, scores)
 
 
 def fit_model(train: FeatureTable, config: ScoringConfig, trained_on: str) -> TreeModel:
@@ -163,10 +169,13 @@ def run_backtest(
     train = table.subset(lambda r: train_period.contains(r.txn.timestamp))
     test = table.subset(lambda r: test_period.contains(r.txn.timestamp))
     seconds["features"] = time.perf_counter() - started
-    for name, part in (("TRAIN", train), ("TEST", test)):
-        frauds = sum(row.is_fraud for row in part.rows)
-        if frauds == 0 or frauds == len(part.rows):
-            raise ValueError(f"{name} period has {len(part.rows)} rows and {frauds} frauds: both classes are needed")
+    frauds = sum(row.is_fraud for row in train.rows)
+    if frauds == 0 or frauds == len(train.rows):
+        raise ValueError(
+            f"TRAIN {train_period} has {len(train.rows)} rows and {frauds} frauds: both classes are needed"
+        )
+    if not test.rows:
+        raise ValueError(f"TEST {test_period} has no rows")
     started = time.perf_counter()
     model = fit_model(train, cfg, f"{data.name}, {train_period}")
     seconds["train"] = time.perf_counter() - started
@@ -186,8 +195,12 @@ def run_backtest(
     results = [evaluate_ranking(name, test, ranking, known_before) for name, ranking in rankings.items()]
     results.append(evaluate_ranking("perfect ranking (ceiling)", test, [float(y) for y in labels], known_before,
                                     ranks_transactions=False))
-    write_curves(labels, rankings, out.with_suffix(".roc.png"), out.with_suffix(".pr.png"),
-                 f"test {test_period}")
+    roc_png, pr_png = out.with_suffix(".roc.png"), out.with_suffix(".pr.png")
+    if any(labels) and not all(labels):  # a curve needs both classes
+        write_curves(labels, rankings, roc_png, pr_png, f"test {test_period}")
+    else:  # no stale curves of an earlier run beside these scores
+        roc_png.unlink(missing_ok=True)
+        pr_png.unlink(missing_ok=True)
     return BacktestResult(
         tuple(results), len(train.rows), sum(r.is_fraud for r in train.rows), len(test.rows), sum(labels),
         model.model_version, seconds,
@@ -204,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = run_backtest(args.data, args.train, args.test, args.out)
-    except ValueError as exc:  # DatasetError included: bad rows, named by line
+    except (OSError, ValueError) as exc:  # DatasetError included: bad rows, named by line
         print(f"backtest: {exc}", file=sys.stderr)
         return 2
     print(f"train {args.train}: {result.train_rows} transactions, {result.train_frauds} frauds; "
@@ -212,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
           f"model {result.model_version}")
     print(_table(result.results))
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-    print(f"wrote {args.out}, {args.out.with_suffix('.roc.png')}, {args.out.with_suffix('.pr.png')} ({timing})")
+    curves = (args.out.with_suffix(".roc.png"), args.out.with_suffix(".pr.png"))
+    written = [args.out, *(path for path in curves if path.exists())]
+    print(f"wrote {', '.join(map(str, written))} ({timing})")
     return 0
 
 

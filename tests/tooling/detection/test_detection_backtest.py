@@ -57,3 +57,21 @@ def test_bad_rows_stop_the_backtest_with_their_line_numbers(
     assert backtest.main([str(data), "--train", TRAIN, "--test", TEST, "--out", str(out)]) == 2
     assert "line 3: is_fraud 'yes' is not 0 or 1" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_test_period_without_frauds_is_still_scored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = ["transaction_id,customer_id,merchant_id,amount,currency,timestamp,is_fraud"]
+    for day in range(1, 20):
+        for n in range(6):
+            fraud = day < 10 and n == 0
+            amount = "900.00" if fraud else f"{20 + n}.00"
+            lines.append(f"d{day}-{n},c{n},m{n % 3},{amount},EUR,{1533081600 + day * 86400 + n * 600},{int(fraud)}")
+    data = tmp_path / "quiet.csv"
+    data.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "scores.csv"
+    assert backtest.main([str(data), "--train", "2018-08-02:2018-08-09", "--test", "2018-08-15:2018-08-19",
+                          "--out", str(out)]) == 0
+    assert len(out.read_text().splitlines()) == 1 + 5 * 6
+    model_line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("gradient-boosted"))
+    assert model_line.split()[4:6] == ["-", "-"], "no AUC or average precision without frauds to rank"
+    assert not out.with_suffix(".roc.png").exists()
