@@ -19,11 +19,12 @@ import random
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.common import PYTHON, REPO_ROOT, Figure, SectionResult, median, rounds, run_checked
+from bench.common import PYTHON, REPO_ROOT, Figure, SectionResult, median, rounds, run_checked, score_all
 
 SECTION = "fraud detection"
 TARGETS = {"auc": 0.88, "average_precision": 0.70, "card_precision": 0.37}
@@ -80,21 +81,18 @@ def _rates() -> dict[str, Any]:
         for n, txn in enumerate(t for transactions in customers for t in transactions)
     }
 
+    def index(transactions: Sequence[Any]) -> CustomerHistory:
+        return CustomerHistory(transactions, config)
+
     def with_model() -> tuple[float, float, int]:
-        return _timed(lambda txn, history: evaluate(txn, history, merchant=merchant_of[txn.transaction_id]))
+        return score_all(
+            customers, index, lambda txn, history: evaluate(txn, history, merchant=merchant_of[txn.transaction_id])
+        )
 
     def rules_alone() -> tuple[float, float, int]:
-        return _timed(lambda txn, history: combine(rule_hits(txn, history, history.position(txn)), config))
-
-    def _timed(score: Any) -> tuple[float, float, int]:
-        cpu, wall = time.process_time(), time.perf_counter()
-        scored = 0
-        for transactions in customers:
-            history = CustomerHistory(transactions, config)
-            for txn in transactions:
-                score(txn, history)
-                scored += 1
-        return time.process_time() - cpu, time.perf_counter() - wall, scored
+        return score_all(
+            customers, index, lambda txn, history: combine(rule_hits(txn, history, history.position(txn)), config)
+        )
 
     samples: dict[str, list[tuple[float, float, int]]] = {"model": [], "rules": []}
     for round_index in range(rounds(5)):
