@@ -12,8 +12,8 @@ training library sums it; the probability is its logistic.
 
 At load time every tree is compiled to one Python expression of nested conditionals, so that scoring
 is a single call with no loop over nodes. Path attribution (Saabas): along the path to a leaf, each
-split's feature is credited with the change of expected value it caused; per leaf those credits are
-precomputed, so explaining a score is a lookup per tree.
+split's feature is credited with the change of expected value it caused; that walk is compiled too, as
+nested statements adding to one local per feature.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class ModelFormatError(ValueError):
 class TreeModel:
     """A compiled tree ensemble: raw score, probability and per-feature path attribution."""
 
-    __slots__ = ("_leaf_values", "_leaves", "_path_credits", "_raw", "bias", "feature_names", "label_delay_days",
+    __slots__ = ("_contributions", "_leaf_values", "_leaves", "_raw", "bias", "feature_names", "label_delay_days",
                  "model_version", "trained_on", "used_features")
 
     def __init__(self, document: Mapping[str, Any]) -> None:
@@ -55,15 +55,13 @@ class TreeModel:
         trees: list[Node] = document["trees"]
         expressions: list[str] = []
         leaf_values: list[list[float]] = []
-        path_credits: list[list[tuple[tuple[int, float], ...]]] = []
+        credit_lines: list[str] = []
         bias = 0.0
         self.used_features: frozenset[int] = frozenset()
         for tree in trees:
             values: list[float] = []
-            credits: list[tuple[tuple[int, float], ...]] = []
-            expressions.append(self._compile(tree, values, credits, {}))
+            expressions.append(self._compile(tree, values, credit_lines, 1))
             leaf_values.append(values)
-            path_credits.append(credits)
             bias += _value(tree)
         # Leaves are written as L<n>L while compiling: numbers for `leaves`, values for `raw`.
         body = ", ".join(_LEAF.sub(r"\1", expression) for expression in expressions)
@@ -76,27 +74,29 @@ class TreeModel:
         ) + ("," if len(expressions) == 1 else "")
         # Features are unpacked into locals first: a local read is cheaper than indexing x at every split.
         unpack = ", ".join(f"x{i}" for i in range(len(self.feature_names))) + ", = x"
+        totals = ", ".join(f"c{i}" for i in range(len(self.feature_names)))
+        credits = "\n".join(credit_lines)
         source = (
             f"def leaves(x):\n    {unpack}\n    return ({body})\n\n"
-            f"def raw(x):\n    {unpack}\n    return sum(({value_body}))\n"
+            f"def raw(x):\n    {unpack}\n    return sum(({value_body}))\n\n"
+            f"def contributions(x):\n    {unpack}\n    {totals.replace(', ', ' = ')} = 0.0\n{credits}\n"
+            f"    return [{totals}]\n"
         )
         namespace: dict[str, Any] = {}
         # The source is generated above from numbers and integer indexes only (validated node by node).
         exec(compile(source, f"<model {self.model_version}>", "exec"), namespace)  # noqa: S102
         self._leaves = namespace["leaves"]
         self._raw = namespace["raw"]
+        self._contributions = namespace["contributions"]
         self._leaf_values = leaf_values
-        self._path_credits = path_credits
         self.bias = bias
 
-    def _compile(
-        self, node: Node, values: list[float], credits: list[tuple[tuple[int, float], ...]],
-        path: dict[int, float],
-    ) -> str:
+    def _compile(self, node: Node, values: list[float], credit_lines: list[str], depth: int) -> str:
+        """The tree as a conditional expression (leaves as L<n>L); its attribution as nested statements
+        appended to `credit_lines`: each split credits its feature with the change of expected value."""
         if not isinstance(node, list):
             leaf = len(values)
             values.append(_number(node))
-            credits.append(tuple(sorted(path.items())))
             return f"L{leaf}L"
         if len(node) != 5:
             raise ModelFormatError(f"a split node has 5 fields, got {node!r:.80}")
@@ -105,11 +105,12 @@ class TreeModel:
             raise ModelFormatError(f"split on feature {feature!r}: the model has {len(self.feature_names)}")
         own = _number(value)
         self.used_features |= {feature}
+        pad = "    " * depth
         sides = []
-        for child in (left, right):
-            credit = dict(path)
-            credit[feature] = credit.get(feature, 0.0) + _value(child) - own
-            sides.append(self._compile(child, values, credits, credit))
+        for keyword, child in ((f"if x{feature} <= {_number(threshold)!r}:", left), ("else:", right)):
+            credit_lines.append(pad + keyword)
+            credit_lines.append(f"{pad}    c{feature} += {_value(child) - own!r}")
+            sides.append(self._compile(child, values, credit_lines, depth + 1))
         return f"({sides[0]} if x{feature} <= {_number(threshold)!r} else {sides[1]})"
 
     @classmethod
@@ -137,14 +138,10 @@ class TreeModel:
         """The fraud probability: logistic of the raw score."""
         return logistic(self.raw_score(x, leaves))
 
-    def contributions(self, x: Sequence[float], leaves: Sequence[int] | None = None) -> list[float]:
+    def contributions(self, x: Sequence[float]) -> list[float]:
         """Per feature, its share of the raw score above `bias` (the contributions sum to raw - bias)."""
-        reached = self._leaves(x) if leaves is None else leaves
-        totals = [0.0] * len(self.feature_names)
-        for tree, leaf in zip(self._path_credits, reached, strict=True):
-            for feature, credit in tree[leaf]:
-                totals[feature] += credit
-        return totals
+        result: list[float] = self._contributions(x)
+        return result
 
 
 def logistic(raw: float) -> float:
