@@ -16,6 +16,7 @@ import argparse
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tooling.emulator import Emulator, running_emulator, start_emulator
@@ -67,11 +68,9 @@ def _go_live(emulator: Emulator, toolchain: LocalToolchain) -> None:
     LIVE.print_ready(LIVE.write_endpoint(LIVE.service_state()))
 
 
-def run(keep: bool) -> int:
-    """Deploy into a fresh emulator, push the sample traffic through, print the summary (then stay live)."""
-    from tooling.local_deploy import PIPELINE_STACK
-    from tooling.local_pipeline import run_pipeline  # the pipeline driver loads boto3 etc. only here
-
+def _deployed(work: Callable[[Emulator, LocalToolchain, float], None], *, stay_live: bool) -> int:
+    """Fresh emulator, synth, deploy, then `work(emulator, toolchain, started)`; then stay live (the played
+    service started) or stop everything. A failure on the way stops whatever was started."""
     LIVE.refuse_if_running()
     started = time.monotonic()
     emulator = start_emulator(WORK_DIR)
@@ -81,46 +80,42 @@ def run(keep: bool) -> int:
         shutil.rmtree(OUTDIR, ignore_errors=True)
         toolchain = _toolchain(emulator)
         _deploy(toolchain)
-        deployed = time.monotonic()
-        summary = run_pipeline(emulator.endpoint_url, toolchain.stack_dir(PIPELINE_STACK), work_dir=WORK_DIR)
-        _say(summary.render())
-        finished = time.monotonic()
-        _say(
-            f"timings: deploy {deployed - started:.0f} s (synth {toolchain.timings['synth']:.0f} s, "
-            f"apply {toolchain.timings['deploy-state'] + toolchain.timings['deploy-stacks']:.0f} s), "
-            f"pipeline run {finished - deployed:.0f} s, total {finished - started:.0f} s"
-        )
-        if keep:
+        work(emulator, toolchain, started)
+        if stay_live:
             _go_live(emulator, toolchain)
             live = True
+            _say(f"up in {time.monotonic() - started:.0f} s")
     finally:
         if not live:
             LIVE.stop_service()
             emulator.stop()
-            _say("emulator stopped (KEEP=1 or make up keep it running)")
+            _say("emulator stopped (make up and KEEP=1 keep it running)")
     return 0
+
+
+def _run_samples(emulator: Emulator, toolchain: LocalToolchain, started: float) -> None:
+    from tooling.local_deploy import PIPELINE_STACK
+    from tooling.local_pipeline import run_pipeline  # the pipeline driver loads boto3 etc. only here
+
+    deployed = time.monotonic()
+    summary = run_pipeline(emulator.endpoint_url, toolchain.stack_dir(PIPELINE_STACK), work_dir=WORK_DIR)
+    _say(summary.render())
+    finished = time.monotonic()
+    _say(
+        f"timings: deploy {deployed - started:.0f} s (synth {toolchain.timings['synth']:.0f} s, "
+        f"apply {toolchain.timings['deploy-state'] + toolchain.timings['deploy-stacks']:.0f} s), "
+        f"pipeline run {finished - deployed:.0f} s, total {finished - started:.0f} s"
+    )
+
+
+def run(keep: bool) -> int:
+    """Deploy into a fresh emulator, push the sample traffic through, print the summary (then stay live)."""
+    return _deployed(_run_samples, stay_live=keep)
 
 
 def up() -> int:
     """Deploy into a fresh emulator and keep the emulator and the played service running."""
-    LIVE.refuse_if_running()
-    started = time.monotonic()
-    emulator = start_emulator(WORK_DIR)
-    _say(f"emulator (moto) listening on {emulator.endpoint_url}")
-    live = False
-    try:
-        shutil.rmtree(OUTDIR, ignore_errors=True)
-        toolchain = _toolchain(emulator)
-        _deploy(toolchain)
-        _go_live(emulator, toolchain)
-        live = True
-        _say(f"up in {time.monotonic() - started:.0f} s")
-    finally:
-        if not live:
-            LIVE.stop_service()
-            emulator.stop()
-            _say("emulator stopped")
-    return 0
+    return _deployed(lambda *_: None, stay_live=True)
 
 
 def destroy(live: LocalLive = LIVE, toolchain: LocalToolchain | None = None) -> int:
