@@ -250,7 +250,9 @@ class LocalLive:
 
 def curl_commands(endpoint: dict[str, Any]) -> list[str]:
     """Ready-to-paste curl lines: POST a transaction, GET it back."""
-    example = sample_transactions(datetime.now(UTC), "try")[0].body | {"transaction_id": "try-0001"}
+    # A transaction of the last hour (the sample's history is days old), with an id easy to GET back.
+    recent = next(s for s in sample_transactions(datetime.now(UTC), "try") if s.scenario == "normal")
+    example = recent.body | {"transaction_id": "try-0001"}
     auth = []
     if endpoint.get("auth") == "iam":
         auth += ["--aws-sigv4", f"aws:amz:{endpoint['region']}:execute-api",

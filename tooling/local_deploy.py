@@ -138,10 +138,7 @@ class LocalToolchain:
             progress.other_output.extend((init.stdout + init.stderr).splitlines())
             progress.finish(ok=False)
             return
-        # A destroy does not refresh first: nothing but this toolchain writes the emulator's resources, and reading
-        # all of them back is most of a local destroy's time.
-        args = ["terraform", "apply", "-json", "-auto-approve", "-input=false",
-                *(["-destroy", "-refresh=false"] if destroy else [])]
+        args = ["terraform", "apply", "-json", "-auto-approve", "-input=false", *(["-destroy"] if destroy else [])]
         with log_path.open("w") as log, subprocess.Popen(  # noqa: S603 - fixed argv
             args, cwd=stack_dir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         ) as process:
