@@ -58,13 +58,13 @@ validate: $(TF_CLI_CONFIG) ## terraform init -backend=false && terraform validat
 	done
 
 local: install ## The main job: deploy into a local AWS emulator and run transactions end to end (KEEP=1: stay live, as make up)
-	$(RUN) python -m tooling.local_main run $(if $(filter 1 true yes,$(KEEP)),--keep,)
+	$(RUN) python -m tooling.local_main run $(if $(filter 1 true yes,$(KEEP)),--keep,) $(if $(PORT),--port $(PORT),)
 
 local-destroy: install ## Stop the live service, destroy the local deployment, show the empty state, stop the emulator
 	$(RUN) python -m tooling.local_main destroy
 
-up: install ## Deploy into the local emulator and stay live: the API on localhost, pollers in the background
-	$(RUN) python -m tooling.local_main up
+up: install ## Deploy into the local emulator and stay live: the API on localhost (PORT=n), pollers in the background
+	$(RUN) python -m tooling.local_main up $(if $(PORT),--port $(PORT),)
 
 down: local-destroy ## Same as local-destroy
 
