@@ -190,7 +190,9 @@ def network_statements(scope: DeployScope) -> list[PolicyStatement]:
             sid="NetworkTagOnCreate",
             actions=["ec2:CreateTags"],
             resources=[ec2("ec2", "*")],
-            conditions=[*tagged, Condition(test="StringEquals", variable="ec2:CreateAction", values=created)],
+            # ec2:CreateAction holds the API operation's name, without the service prefix.
+            conditions=[*tagged, Condition(test="StringEquals", variable="ec2:CreateAction",
+                                           values=[a.removeprefix("ec2:") for a in created])],
         ),
         PolicyStatement(
             sid="NetworkAdoptDefaultGroup",
