@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -295,3 +296,29 @@ def test_an_environment_in_another_region_is_refused_by_this_regions_account_sta
     with pytest.raises(ValueError, match="deploys to eu-west-1: its signing profile and configuration belong"):
         AccountStack(Testing.app(), "account", region="us-east-1", state=settings.state, state_key="account",
                      github_repository=REPOSITORY, environments=[elsewhere])
+
+
+# Resources AWS names by id: with dev, staging and prod in one account, only a condition can tell
+# whose they are.
+_ID_NAMED = re.compile(r":kms:[^:]*:[^:]*:key/|:ec2:|:apigateway:|log-group:API-Gateway-Execution-Logs_")
+_ENVIRONMENT_KEYS = ("aws:ResourceTag/Environment", "aws:RequestTag/Environment", "kms:ResourceAliases")
+# Documented in UNSCOPED_BY_ENVIRONMENT (modules/ci/deploy_permissions.py): WAF names the stage without
+# a condition (apigateway:SetWebACL, tag-scoped, guards it); the default security group is adopted untagged.
+_UNCONDITIONED_BY_DESIGN = {"WebAclManage"}
+
+
+@pytest.mark.parametrize(("environment", "access"), [(e, a) for e in sorted(SUFFIXES) for a in ("deploy", "plan")])
+def test_every_grant_on_resources_named_by_id_is_conditioned_on_the_environment(
+    synthesized: SynthesizedApp, environment: str, access: str
+) -> None:
+    unconditioned = []
+    for document in role_documents(synthesized, ACCOUNT, environment, access).values():
+        for statement in document["statement"]:
+            if statement["effect"] != "Allow" or statement["sid"] in _UNCONDITIONED_BY_DESIGN:
+                continue
+            if not any(_ID_NAMED.search(r) for r in statement.get("resources", [])):
+                continue
+            variables = {c["variable"] for c in statement.get("condition", [])}
+            if not any(v.startswith(_ENVIRONMENT_KEYS) for v in variables):
+                unconditioned.append(statement["sid"])
+    assert unconditioned == []
