@@ -34,6 +34,11 @@ boundary nor attach a managed policy, and passes only the pipeline's own roles, 
 services that use them. The deploy roles, their policies and the boundary live under their own
 IAM path, which no name pattern here matches, and an explicit Deny keeps a deploy from touching
 them.
+
+Code signing: the signing profile and configuration belong to the account stack. A deploy signs
+only with its environment's profile, creates functions or attaches a configuration only with its
+environment's one (an explicit Deny refuses any other, or none), and is denied every call that
+would change, detach, delete, cancel or revoke the control, or repoint the parameter naming it.
 """
 
 from __future__ import annotations
@@ -265,6 +270,17 @@ def encryption_statements(scope: DeployScope) -> list[PolicyStatement]:
     ]
 
 
+ENVIRONMENT_TAG_GUARDS: tuple[str, ...] = (
+    "apigateway:DELETE", "apigateway:POST", "apigateway:PUT", "cloudwatch:TagResource", "cloudwatch:UntagResource",
+    "dynamodb:TagResource", "dynamodb:UntagResource", "ec2:CreateTags", "ec2:DeleteTags", "events:TagResource",
+    "events:UntagResource", "iam:TagRole", "iam:UntagRole", "kms:CreateKey", "kms:TagResource",
+    "kms:UntagResource", "lambda:TagResource", "lambda:UntagResource", "logs:CreateLogGroup", "logs:TagResource",
+    "logs:UntagResource", "sns:TagResource", "sns:UntagResource", "sqs:TagQueue", "sqs:UntagQueue",
+    "wafv2:TagResource", "wafv2:UntagResource",
+)
+"""Calls that set or remove tags: with the Environment key, only to this environment's name."""
+
+
 def tagging_statements(scope: DeployScope) -> list[PolicyStatement]:
     """No role moves a resource's Environment tag to another value or removes it: what is another
     environment's stays another environment's, and nothing of this one is handed over."""
@@ -281,17 +297,6 @@ def tagging_statements(scope: DeployScope) -> list[PolicyStatement]:
             ],
         ),
     ]
-
-
-ENVIRONMENT_TAG_GUARDS: tuple[str, ...] = (
-    "apigateway:DELETE", "apigateway:POST", "apigateway:PUT", "cloudwatch:TagResource", "cloudwatch:UntagResource",
-    "dynamodb:TagResource", "dynamodb:UntagResource", "ec2:CreateTags", "ec2:DeleteTags", "events:TagResource",
-    "events:UntagResource", "iam:TagRole", "iam:UntagRole", "kms:CreateKey", "kms:TagResource",
-    "kms:UntagResource", "lambda:TagResource", "lambda:UntagResource", "logs:CreateLogGroup", "logs:TagResource",
-    "logs:UntagResource", "sns:TagResource", "sns:UntagResource", "sqs:TagQueue", "sqs:UntagQueue",
-    "wafv2:TagResource", "wafv2:UntagResource",
-)
-"""Calls that set or remove tags: with the Environment key, only to this environment's name."""
 
 
 def function_statements(scope: DeployScope) -> list[PolicyStatement]:
