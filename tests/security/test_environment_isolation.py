@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import pytest
 
-from modules.ci.deploy_permissions import ENVIRONMENT_TAG
+from modules.ci.deploy_permissions import ENVIRONMENT_TAG, UNSCOPED_BY_ENVIRONMENT
 from modules.ci.permissions_boundary import boundary_policy_name
 from tests.conftest import SynthesizedApp
 from tests.security.iam_evaluator import ContextValue, Decision, Request, evaluate
@@ -301,3 +301,10 @@ def test_every_role_is_tried_against_every_other_environment_and_refused(table: 
 def test_the_table_covers_both_outcomes_for_both_roles(table: list[Row]) -> None:
     outcomes = Counter((access, got) for _, access, _, got in table)
     assert set(outcomes) == {(a, d) for a in ("deploy", "plan") for d in ("allowed", "denied")}
+
+
+def test_readme_lists_every_grant_aws_cannot_condition_on_the_environment() -> None:
+    section = Path("README.md").read_text().split("What AWS cannot condition on the environment", 1)[1]
+    table = section.split("\n\n")[1]  # the paragraph after the sentence that introduces it
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == len(UNSCOPED_BY_ENVIRONMENT)
