@@ -11,8 +11,16 @@ How statements are scoped, best first:
 - by name: everything the pipeline names is `fraud-<component>-<suffix>` (modules/naming.py),
   so functions, layers, roles, tables, queues, topics, log groups, alarms, dashboards, rules,
   aliases and the reports bucket are matched by `fraud-*-<suffix>`;
-- by region and account: resources AWS names by id (VPC pieces, KMS keys, REST APIs, event
-  source mappings, code-signing configs) are limited to the environment's region and account;
+- by the environment tag: resources AWS names by id (VPC pieces, KMS keys, the REST API and its
+  keys and usage plans, the stage's execution log group) are matched by `aws:ResourceTag/Environment`,
+  which the provider's default_tags set to the environment's name on everything the stack creates;
+  creating them requires `aws:RequestTag/Environment` to be that name. Dev, staging and prod may
+  share an account, so region and account alone would let one environment's deploy rewrite
+  another's key or API. Tagging itself is conditioned (ENVIRONMENT_TAG_GUARDS): a role tags only its
+  own resources, or untagged ones as they are created, and never moves a resource's Environment
+  tag to another value;
+- by region and account: event source mappings (also by function) and the remaining id-named
+  resources listed, each with why, in UNSCOPED_BY_ENVIRONMENT;
 - Resource "*": only the actions listed in modules/iam.py's ACTIONS_ON_ANY_RESOURCE["deploy"]
   (Describe/List calls Terraform makes while planning, and creations AWS cannot scope), always
   with an aws:RequestedRegion condition.
@@ -26,6 +34,11 @@ boundary nor attach a managed policy, and passes only the pipeline's own roles, 
 services that use them. The deploy roles, their policies and the boundary live under their own
 IAM path, which no name pattern here matches, and an explicit Deny keeps a deploy from touching
 them.
+
+Code signing: the signing profile and configuration belong to the account stack. A deploy signs
+only with its environment's profile, creates functions or attaches a configuration only with its
+environment's one (an explicit Deny refuses any other, or none), and is denied every call that
+would change, detach, delete, cancel or revoke the control, or repoint the parameter naming it.
 """
 
 from __future__ import annotations
@@ -105,12 +118,65 @@ RESOURCE_TYPE_GROUPS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+ENVIRONMENT_TAG: Final = "Environment"
+"""Tag the provider's default_tags (stacks/provider.py) set to the environment's name on every resource."""
+
+UNSCOPED_BY_ENVIRONMENT: Mapping[str, str] = {
+    "wafv2:AssociateWebACL, wafv2:DisassociateWebACL on a stage":
+        "WAF offers no condition on the stage it names; AWS also checks apigateway:SetWebACL on the stage, "
+        "which the Environment tag limits, so another environment's stage is refused there",
+    "ec2:RevokeSecurityGroupEgress/Ingress, ec2:CreateTags on an untagged security group":
+        "the VPC's default security group is created by AWS without tags; adopting it (removing its rules, "
+        "then tagging it) is allowed only on groups with no Environment tag, so never on another environment's",
+    "kms:TagResource, logs:TagResource, logs:CreateLogGroup on an untagged key or log group":
+        "tags sent with CreateKey and CreateLogGroup are authorized before the resource has any: allowed only "
+        "with this environment's tag and only on resources without one",
+    "lambda:*EventSourceMapping":
+        "mappings carry no environment tag in the request; scoped by region, account and lambda:FunctionArn",
+    "Resource \"*\" lookups and creations (modules/iam.py ACTIONS_ON_ANY_RESOURCE)":
+        "Describe/List calls and log deliveries have no resource-level permission; limited to the region "
+        "(kms:CreateKey also to this environment's request tag)",
+}
+"""Grants AWS cannot condition on the environment, each with why and what limits it instead."""
+
+
 def _in_region(scope: DeployScope) -> Condition:
     return Condition(test="StringEquals", variable="aws:RequestedRegion", values=[scope.region])
 
 
+def _own(scope: DeployScope) -> Condition:
+    """The resource carries this environment's tag."""
+    return Condition(test="StringEquals", variable=f"aws:ResourceTag/{ENVIRONMENT_TAG}", values=[scope.environment])
+
+
+def _tagged_as_own(scope: DeployScope) -> Condition:
+    """The request tags what it creates with this environment's name."""
+    return Condition(test="StringEquals", variable=f"aws:RequestTag/{ENVIRONMENT_TAG}", values=[scope.environment])
+
+
+def _untagged() -> Condition:
+    """The resource has no environment tag yet (it is being created, or AWS created it untagged)."""
+    return Condition(test="Null", variable=f"aws:ResourceTag/{ENVIRONMENT_TAG}", values=["true"])
+
+
 def network_statements(scope: DeployScope) -> list[PolicyStatement]:
-    """VPC, subnets, route tables, security groups, endpoints, flow logs (all named by id)."""
+    """VPC, subnets, route tables, security groups, endpoints, flow logs (named by id: by their tag).
+
+    A creation is authorized on the new resource (its request tag) and on the resources it is made
+    in (their tag): each creation statement names only the new resource's type, so another
+    environment's VPC, subnet or security group never passes through a request tag."""
+    ec2 = scope.arn
+    tagged = [_tagged_as_own(scope)]
+    creations = {
+        "NetworkCreateVpc": (["ec2:CreateVpc"], ["vpc/*"]),
+        "NetworkCreateInVpc": (["ec2:CreateFlowLogs", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup",
+                                "ec2:CreateSubnet"],
+                               ["route-table/*", "security-group/*", "subnet/*", "vpc-flow-log/*"]),
+        "NetworkCreateEndpoints": (["ec2:CreateVpcEndpoint"], ["vpc-endpoint/*"]),
+        "NetworkCreateRules": (["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress"],
+                               ["security-group-rule/*"]),
+    }
+    created = sorted(a for actions, _ in creations.values() for a in actions)
     return [
         PolicyStatement(
             sid="NetworkLookups",
@@ -123,42 +189,112 @@ def network_statements(scope: DeployScope) -> list[PolicyStatement]:
             resources=["*"],
             conditions=[_in_region(scope)],
         ),
+        *[PolicyStatement(sid=sid, actions=actions, resources=[ec2("ec2", r) for r in types], conditions=tagged)
+          for sid, (actions, types) in creations.items()],
         PolicyStatement(
-            sid="NetworkManage",
+            sid="NetworkTagOnCreate",
+            actions=["ec2:CreateTags"],
+            resources=[ec2("ec2", "*")],
+            # ec2:CreateAction holds the API operation's name, without the service prefix.
+            conditions=[*tagged, Condition(test="StringEquals", variable="ec2:CreateAction",
+                                           values=[a.removeprefix("ec2:") for a in created])],
+        ),
+        PolicyStatement(
+            sid="NetworkAdoptDefaultGroup",
+            # AWS creates the VPC's default security group untagged (see UNSCOPED_BY_ENVIRONMENT).
+            actions=["ec2:CreateTags", "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress"],
+            resources=[ec2("ec2", "security-group/*")],
+            conditions=[_untagged()],
+        ),
+        PolicyStatement(
+            sid="NetworkManageOwn",
+            # Also the resources a creation is made in (the VPC of a subnet, the subnets of an endpoint).
             actions=[
-                "ec2:AssociateRouteTable", "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress",
-                "ec2:CreateFlowLogs", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup", "ec2:CreateSubnet",
-                "ec2:CreateTags", "ec2:CreateVpc", "ec2:CreateVpcEndpoint", "ec2:DeleteFlowLogs",
-                "ec2:DeleteRouteTable", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteTags",
-                "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints", "ec2:DescribeVpcAttribute",
-                "ec2:DisassociateRouteTable", "ec2:ModifySecurityGroupRules", "ec2:ModifySubnetAttribute",
-                "ec2:ModifyVpcAttribute", "ec2:ModifyVpcEndpoint", "ec2:RevokeSecurityGroupEgress",
-                "ec2:RevokeSecurityGroupIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
-                "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+                *created, "ec2:AssociateRouteTable", "ec2:CreateTags", "ec2:DeleteFlowLogs", "ec2:DeleteRouteTable",
+                "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteTags", "ec2:DeleteVpc",
+                "ec2:DeleteVpcEndpoints", "ec2:DescribeVpcAttribute", "ec2:DisassociateRouteTable",
+                "ec2:ModifySecurityGroupRules", "ec2:ModifySubnetAttribute", "ec2:ModifyVpcAttribute",
+                "ec2:ModifyVpcEndpoint", "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+                "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
             ],
-            resources=[scope.arn("ec2", "*")],
+            resources=[ec2("ec2", "*")],
+            conditions=[_own(scope)],
         ),
     ]
 
 
 def encryption_statements(scope: DeployScope) -> list[PolicyStatement]:
-    """The environment's CMK (named by id: region and account) and its alias (by name)."""
+    """The environment's CMK (named by id: by its tag) and its alias (by name). Key use and key
+    administration alike need the key's Environment tag, which it carries from CreateKey on (an alias
+    does not exist yet when the key's rotation and policy are set, so the tag, not
+    kms:ResourceAliases, is the scope)."""
+    keys = scope.arn("kms", "key/*")
     return [
         PolicyStatement(
             sid="KeyCreate",
-            actions=["kms:CreateKey", "kms:ListAliases"],
+            actions=["kms:CreateKey"],
             resources=["*"],
-            conditions=[_in_region(scope)],
+            conditions=[_in_region(scope), _tagged_as_own(scope)],
+        ),
+        PolicyStatement(sid="KeyLookups", actions=["kms:ListAliases"], resources=["*"], conditions=[_in_region(scope)]),
+        PolicyStatement(
+            sid="KeyTagOnCreate",
+            actions=["kms:TagResource"],
+            resources=[keys],
+            conditions=[_tagged_as_own(scope), _untagged()],
         ),
         PolicyStatement(
-            sid="KeyManage",
+            sid="KeyManageOwn",
             actions=[
-                "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias", "kms:DescribeKey",
-                "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey", "kms:GetKeyPolicy",
-                "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion",
-                "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+                "kms:CreateAlias", "kms:Decrypt", "kms:DeleteAlias", "kms:DescribeKey", "kms:EnableKeyRotation",
+                "kms:Encrypt", "kms:GenerateDataKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
+                "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:TagResource",
+                "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
             ],
-            resources=[scope.arn("kms", "key/*"), scope.arn("kms", f"alias/{scope.names}")],
+            resources=[keys],
+            conditions=[_own(scope)],
+        ),
+        PolicyStatement(
+            sid="KeyGrantsForServices",
+            # Services (DynamoDB, Lambda, Logs) create grants on the key for the resources they encrypt.
+            actions=["kms:CreateGrant"],
+            resources=[keys],
+            conditions=[_own(scope), Condition(test="Bool", variable="kms:GrantIsForAWSResource", values=["true"])],
+        ),
+        PolicyStatement(
+            sid="AliasesManage",
+            # An alias call is authorized on the alias (by name) and on the key (by tag, above).
+            actions=["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+            resources=[scope.arn("kms", f"alias/{scope.names}")],
+        ),
+    ]
+
+
+ENVIRONMENT_TAG_GUARDS: tuple[str, ...] = (
+    "apigateway:DELETE", "apigateway:POST", "apigateway:PUT", "cloudwatch:TagResource", "cloudwatch:UntagResource",
+    "dynamodb:TagResource", "dynamodb:UntagResource", "ec2:CreateTags", "ec2:DeleteTags", "events:TagResource",
+    "events:UntagResource", "iam:TagRole", "iam:UntagRole", "kms:CreateKey", "kms:TagResource",
+    "kms:UntagResource", "lambda:TagResource", "lambda:UntagResource", "logs:CreateLogGroup", "logs:TagResource",
+    "logs:UntagResource", "sns:TagResource", "sns:UntagResource", "sqs:TagQueue", "sqs:UntagQueue",
+    "wafv2:TagResource", "wafv2:UntagResource",
+)
+"""Calls that set or remove tags: with the Environment key, only to this environment's name."""
+
+
+def tagging_statements(scope: DeployScope) -> list[PolicyStatement]:
+    """No role moves a resource's Environment tag to another value or removes it: what is another
+    environment's stays another environment's, and nothing of this one is handed over."""
+    return [
+        PolicyStatement(
+            sid="EnvironmentTagStays",
+            effect="Deny",
+            actions=list(ENVIRONMENT_TAG_GUARDS),
+            resources=["*"],
+            conditions=[
+                Condition(test="ForAnyValue:StringEquals", variable="aws:TagKeys", values=[ENVIRONMENT_TAG]),
+                Condition(test="StringNotEquals", variable=f"aws:RequestTag/{ENVIRONMENT_TAG}",
+                          values=[scope.environment]),
+            ],
         ),
     ]
 
@@ -235,9 +371,19 @@ def function_statements(scope: DeployScope) -> list[PolicyStatement]:
                 "lambda:DeleteFunctionCodeSigningConfig", "lambda:UpdateCodeSigningConfig",
                 "signer:AddProfilePermission", "signer:CancelSigningProfile", "signer:PutSigningProfile",
                 "signer:RemoveProfilePermission", "signer:RevokeSignature", "signer:RevokeSigningProfile",
-                "ssm:DeleteParameter", "ssm:PutParameter",
+                "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:LabelParameterVersion", "ssm:PutParameter",
             ],
             resources=["*"],
+        ),
+        PolicyStatement(
+            sid="CodeSigningOnlyTheEnvironments",
+            effect="Deny",
+            # Whatever else may ever allow them: no function without the environment's configuration
+            # (a missing key matches ArnNotEquals, so a function without any is refused too).
+            actions=creation,
+            resources=["*"],
+            conditions=[Condition(test="ArnNotEquals", variable="lambda:CodeSigningConfigArn",
+                                  values=[signing.config_arn])],
         ),
     ]
 
@@ -380,22 +526,31 @@ def messaging_statements(scope: DeployScope) -> list[PolicyStatement]:
 
 def observability_statements(scope: DeployScope) -> list[PolicyStatement]:
     """Log groups, alarms, the dashboard (by name); WAF log delivery (no resource-level scope)."""
-    log_groups = [
-        f"/aws/lambda/{scope.names}", f"/aws/apigateway/{scope.names}/*", f"/aws/vpc/{scope.names}/*",
-        f"aws-waf-logs-{scope.names}",
-        # API Gateway names a stage's execution log group by the API's id: region and account scope it.
-        "API-Gateway-Execution-Logs_*",
+    def groups(*names: str) -> list[str]:
+        return [scope.arn("logs", f"log-group:{name}{tail}") for name in names for tail in ("", ":*")]
+
+    manage = [
+        "logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
+        "logs:DisassociateKmsKey", "logs:ListTagsForResource", "logs:PutRetentionPolicy", "logs:TagResource",
+        "logs:UntagResource",
     ]
+    # API Gateway names a stage's execution log group by the API's id: the group's tag scopes it.
+    execution_logs = groups("API-Gateway-Execution-Logs_*")
     return [
         PolicyStatement(
             sid="LogGroupsManage",
-            actions=[
-                "logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
-                "logs:DisassociateKmsKey", "logs:ListTagsForResource",
-                "logs:PutRetentionPolicy", "logs:TagResource", "logs:UntagResource",
-            ],
-            resources=[scope.arn("logs", f"log-group:{name}{tail}") for name in log_groups for tail in ("", ":*")],
+            actions=manage,
+            resources=groups(f"/aws/lambda/{scope.names}", f"/aws/apigateway/{scope.names}/*",
+                             f"/aws/vpc/{scope.names}/*", f"aws-waf-logs-{scope.names}"),
         ),
+        PolicyStatement(
+            sid="ExecutionLogGroupsCreate",
+            actions=["logs:CreateLogGroup", "logs:TagResource"],
+            resources=execution_logs,
+            conditions=[_tagged_as_own(scope), _untagged()],
+        ),
+        PolicyStatement(sid="ExecutionLogGroupsManageOwn", actions=manage, resources=execution_logs,
+                        conditions=[_own(scope)]),
         PolicyStatement(
             sid="LogLookupsAndDelivery",
             actions=[
@@ -424,18 +579,26 @@ def observability_statements(scope: DeployScope) -> list[PolicyStatement]:
 
 
 def edge_statements(scope: DeployScope) -> list[PolicyStatement]:
-    """The REST API, its keys and usage plans (named by id: region), and its web ACL (by name)."""
-    apigateway = [
-        scope.arn("apigateway", path, account=False)
-        for path in ("/restapis", "/restapis/*", "/apikeys", "/apikeys/*", "/usageplans", "/usageplans/*", "/tags/*")
-    ]
+    """The REST API, its keys and usage plans (named by id: by their tag, which a REST API's methods,
+    resources and stages inherit), and its web ACL (by name)."""
+    def apigateway(*paths: str) -> list[str]:
+        return [scope.arn("apigateway", path, account=False) for path in paths]
+
     return [
         PolicyStatement(
-            sid="ApiManage",
-            # API Gateway's IAM actions are the HTTP verbs of its management API.
+            sid="ApiCreate",
+            actions=["apigateway:POST"],
+            resources=apigateway("/restapis", "/apikeys", "/usageplans"),
+            conditions=[_tagged_as_own(scope)],
+        ),
+        PolicyStatement(
+            sid="ApiManageOwn",
+            # API Gateway's IAM actions are the HTTP verbs of its management API. GET of an API key
+            # returns its value: only the environment's own keys.
             actions=["apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT",
                      "apigateway:SetWebACL"],
-            resources=apigateway,
+            resources=apigateway("/restapis/*", "/apikeys/*", "/usageplans/*", "/tags/*"),
+            conditions=[_own(scope)],
         ),
         PolicyStatement(
             sid="WebAclManage",
@@ -449,6 +612,7 @@ def edge_statements(scope: DeployScope) -> list[PolicyStatement]:
                 scope.arn("wafv2", f"regional/webacl/{scope.names}/*"),
                 # AWS managed rule groups belong to AWS, not to this account.
                 scope.arn("wafv2", "regional/managedruleset/*/*", account=False),
+                # Not conditionable (UNSCOPED_BY_ENVIRONMENT): apigateway:SetWebACL above guards the stage.
                 scope.arn("apigateway", "/restapis/*/stages/*", account=False),
             ],
         ),
@@ -461,7 +625,7 @@ def pipeline_statements(scope: DeployScope) -> dict[str, list[PolicyStatement]]:
         "network": network_statements(scope),
         "encryption": encryption_statements(scope),
         "functions": function_statements(scope),
-        "identity": identity_statements(scope),
+        "identity": [*identity_statements(scope), *tagging_statements(scope)],
         "data": data_statements(scope),
         "messaging": messaging_statements(scope),
         "observability": observability_statements(scope),

@@ -13,18 +13,19 @@ Trust: only this repository's workflow jobs that run in the matching GitHub envi
 repositories, forks and other environments get no credentials; the environment's protection
 rules (reviewers, branch policy) therefore guard the role.
 
-Permissions: the environment's state objects and state key, and the explicit, name-scoped
+Permissions: the environment's state objects and state key, and the explicit, name- and tag-scoped
 statements of modules/ci/deploy_permissions.py (its docstring says why explicit actions rather than
-an AWS managed policy, and what the remaining limit is). Each group is a customer-managed policy
-of its own (under the role's path): together they exceed IAM's 10,240-character quota for a
-role's inline policies, while each stays far below the 6,144 characters of a managed policy;
-nine attachments fit the default quota of ten per role.
+an AWS managed policy, and what the remaining limit is). The statement groups are packed into
+POLICIES, customer-managed policies under the role's path: together the statements exceed IAM's
+10,240-character quota for a role's inline policies; packed into six managed policies, each stays
+below the 6,144 characters of one (tests/stacks/test_account_stack.py bounds the size with the
+longest values references could take) and the role keeps four of the default ten attachments free.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -42,6 +43,16 @@ Access = Literal["deploy", "plan"]
 """What a role may do: change the environment, or only read it."""
 ACCESS_LEVELS: tuple[Access, ...] = ("deploy", "plan")
 """Every access level, in the order the account stack creates the roles."""
+
+POLICIES: Mapping[str, tuple[str, ...]] = {
+    "state-and-data": ("state", "data", "messaging"),
+    "network": ("network",),
+    "keys-and-edge": ("encryption", "edge"),
+    "functions": ("functions",),
+    "identity": ("identity",),
+    "observability": ("observability",),
+}
+"""Managed policy (name suffix) -> the statement groups it holds; every group in exactly one."""
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
 _ENVIRONMENT = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -148,10 +159,14 @@ class DeployRole(Construct):
         )
         groups = {"state": state_statements(props.state, props.environment, ctx.partition, ctx.account_id)}
         groups.update(pipeline_statements(props.deploy_scope))
+        packed = sorted(g for members in POLICIES.values() for g in members)
+        if packed != sorted(groups):
+            raise ValueError(f"POLICIES must hold every statement group exactly once: {packed} vs {sorted(groups)}")
+        packs = {name: [s for g in members for s in groups[g]] for name, members in POLICIES.items()}
         if props.access == "plan":
-            groups = {g: read_only(s) for g, s in groups.items() if read_only(s)}
+            packs = {name: read_only(s) for name, s in packs.items() if read_only(s)}
         self.policies: dict[str, IamPolicy] = {}
-        for group, statements in groups.items():
+        for group, statements in packs.items():
             document = policy_document(self, f"{group}-document", statements, holder="deploy")
             policy = IamPolicy(
                 self,

@@ -7,7 +7,7 @@ a permissions boundary, the boundary allows it too. Statements are read in the f
 `resources`, `condition` blocks of `test`/`variable`/`values`), after references are resolved.
 
 Supported: action and resource wildcards (`*`, `?`; actions case-insensitive), and the condition
-operators the project's policies use (String/Arn Equals/Like and their negations, Bool, with
+operators the project's policies use (String/Arn Equals/Like and their negations, Bool, Null, with
 `ForAnyValue:`/`ForAllValues:` for multivalued keys). Anything else (NotAction, NotResource, an
 unknown operator) raises instead of being guessed, so a policy the evaluator cannot read fails the
 test that uses it.
@@ -60,6 +60,11 @@ def condition_matches(test: str, variable: str, wanted: Sequence[str], context: 
     """Whether one condition block holds for the request context."""
     qualifier, _, operator = test.rpartition(":")
     present = variable in context
+    if test == "Null":
+        # Null true: the key is absent from the request; Null false: it is present.
+        if len(wanted) != 1 or wanted[0].lower() not in {"true", "false"}:
+            raise ValueError(f"Null takes one value, true or false, not {list(wanted)}")
+        return present is (wanted[0].lower() == "false")
     got = _values(context.get(variable))
     negated = operator in _NEGATED
     base = _NEGATED.get(operator, operator)

@@ -65,6 +65,10 @@ def test_identity_and_boundary_decisions(
     ("ForAnyValue:StringEquals", ["alias/a"], {}, False),
     ("ForAllValues:StringEquals", ["a", "b"], {"k": ["a", "b"]}, True),
     ("ForAllValues:StringEquals", ["a"], {"k": ["a", "c"]}, False),
+    ("Null", ["true"], {}, True),  # Null true: the key is absent
+    ("Null", ["true"], {"k": "a"}, False),
+    ("Null", ["false"], {"k": "a"}, True),
+    ("Null", ["false"], {}, False),
 ])
 def test_condition_operators(test: str, wanted: list[str], context: dict[str, Any], expected: bool) -> None:
     assert condition_matches(test, "k", wanted, context) is expected
@@ -95,3 +99,8 @@ def test_a_conditional_deny_applies_only_when_its_condition_holds() -> None:
 def test_what_the_evaluator_cannot_read_is_refused_not_guessed(statement: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="not supported"):
         evaluate(Request("s3:GetObject", "arn:aws:s3:::b/k", {"k": "1"}), [statement])
+
+
+def test_null_takes_exactly_true_or_false() -> None:
+    with pytest.raises(ValueError, match="Null takes one value"):
+        condition_matches("Null", "k", ["yes"], {})

@@ -53,14 +53,20 @@ def documents(app: SynthesizedApp, stack: str, environment: str, access: str = "
     return found
 
 
-def _profile_arn(profile: dict[str, Any]) -> str:
-    # Terraform completes the name prefix; one suffix stands in for it.
-    return f"arn:aws:signer:us-east-1:{ACCOUNT_ID}:/signing-profiles/{profile['name_prefix']}1"
+def _profile_arn(profile: dict[str, Any], *, worst_case: bool = False) -> str:
+    # Terraform completes the name prefix; one suffix stands in for it (in the worst case, up to
+    # the 64 characters a profile name may have).
+    name = profile["name_prefix"] + "1"
+    if worst_case:
+        name = profile["name_prefix"].ljust(64, "x")
+    return f"arn:aws:signer:us-east-1:{ACCOUNT_ID}:/signing-profiles/{name}"
 
 
-def _config_arn(logical_id: str) -> str:
-    # A configuration's id is AWS's: the logical id stands in for it, distinct per environment.
-    return f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:code-signing-config:csc-{logical_id}"
+def _config_arn(logical_id: str, *, worst_case: bool = False) -> str:
+    # A configuration's id is AWS's (csc- and 17 characters): the logical id stands in for it,
+    # distinct per environment.
+    return f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:code-signing-config:" + (
+        "csc-" + "0" * 17 if worst_case else f"csc-{logical_id}")
 
 
 def code_signing_arns(app: SynthesizedApp, stack: str, environment: str) -> tuple[str, str]:
@@ -81,27 +87,38 @@ def policy_document_of(app: SynthesizedApp, stack: str, policy_name: str) -> dic
     return app.data(stack, "aws_iam_policy_document")[ref_id(policy["policy"])]
 
 
-def resolve(app: SynthesizedApp, stack: str, document: dict[str, Any]) -> dict[str, Any]:
+# The longest values the literal and interpolated parts could take elsewhere: the longest
+# commercial partition name in use and one of the longest region names.
+WORST_CASE_PARTITION = "aws-us-gov"
+WORST_CASE_REGION = "ap-southeast-2"
+
+
+def resolve(app: SynthesizedApp, stack: str, document: dict[str, Any], *, worst_case: bool = False) -> dict[str, Any]:
     """The document with references replaced by the values IAM would see (statements keep the
-    rendered form: sid, effect, actions, resources, condition)."""
+    rendered form: sid, effect, actions, resources, condition). With `worst_case`, every reference
+    and the region take the longest value they could have, to bound the document's size: the real
+    size is unknowable before apply (generated names and ids)."""
     policies = app.resources(stack, "aws_iam_policy")
     text = json.dumps(document)
     text = _POLICY_ARN.sub(
         lambda m: f"arn:aws:iam::{ACCOUNT_ID}:policy{policies[m.group(1)]['path']}{policies[m.group(1)]['name']}", text
     )
     profiles = app.resources(stack, "aws_signer_signing_profile")
-    text = _SIGNING_PROFILE_ARN.sub(lambda m: _profile_arn(profiles[m.group(1)]), text)
-    text = _CODE_SIGNING_CONFIG_ARN.sub(lambda m: _config_arn(m.group(1)), text)
+    text = _SIGNING_PROFILE_ARN.sub(lambda m: _profile_arn(profiles[m.group(1)], worst_case=worst_case), text)
+    text = _CODE_SIGNING_CONFIG_ARN.sub(lambda m: _config_arn(m.group(1), worst_case=worst_case), text)
     for pattern, value in _RESOLVED.items():
         text = re.sub(pattern, value, text)
     assert "${" not in text, f"unresolved reference left in {text[:200]}"
+    if worst_case:
+        text = text.replace("arn:aws:", f"arn:{WORST_CASE_PARTITION}:").replace("us-east-1", WORST_CASE_REGION)
     return json.loads(text)
 
 
-def as_iam_json(app: SynthesizedApp, stack: str, document: dict[str, Any]) -> dict[str, Any]:
-    """The document as IAM receives it (keys renamed, references replaced)."""
+def as_iam_json(app: SynthesizedApp, stack: str, document: dict[str, Any], *, worst_case: bool = False
+                ) -> dict[str, Any]:
+    """The document as IAM receives it (keys renamed, references replaced; see `resolve`)."""
     statements = []
-    for s in resolve(app, stack, document)["statement"]:
+    for s in resolve(app, stack, document, worst_case=worst_case)["statement"]:
         rendered: dict[str, Any] = {"Sid": s["sid"], "Effect": s["effect"], "Action": s["actions"]}
         if "resources" in s:
             rendered["Resource"] = s["resources"]
