@@ -27,6 +27,11 @@ _SUFFIX = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+# The CI roles are scoped by the `Environment` tag, whose value is the environment's name: the state
+# and account stacks tag their resources with these names, and an environment's extra tags may not
+# replace the tag its roles are scoped by.
+RESERVED_ENVIRONMENT_NAMES = frozenset({"shared", "account"})
+_SCOPING_TAG = "Environment"
 # PCI DSS v4 10.5.1: audit log history is kept for at least 12 months.
 AUDIT_LOG_RETENTION_DAYS = 365
 
@@ -192,6 +197,13 @@ class EnvironmentConfig:
             validate_role(self.operators_redrive_role, f"{where}: operators_redrive_role")
         except AccessConfigError as exc:
             raise ConfigError(str(exc)) from exc
+        if self.name in RESERVED_ENVIRONMENT_NAMES:
+            raise ConfigError(f"{where}: the name is reserved for the state and account stacks' tag values")
+        if _SCOPING_TAG in self.tags:
+            raise ConfigError(
+                f"{where}: tags may not set {_SCOPING_TAG!r}: it is the environment's name, and the CI roles"
+                " are scoped by it"
+            )
         if self.account_id is not None and not _ACCOUNT_ID.match(self.account_id):
             raise ConfigError(f"{where}: account_id {self.account_id!r} is not a 12-digit account id")
         if not _SUFFIX.match(self.name_suffix):

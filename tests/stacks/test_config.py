@@ -14,6 +14,7 @@ from stacks.config import (
     ApiThrottle,
     ConfigError,
     FunctionSettings,
+    RESERVED_ENVIRONMENT_NAMES,
     load_environments,
 )
 
@@ -201,3 +202,14 @@ def test_producers_may_be_roles_of_other_accounts_or_whole_accounts() -> None:
         "arn:aws:iam::210987654321:role/payments/acquirer"]
     assert Principals(roles=("role/x",)).role_arns(partition="aws", account_id="111111111111") == [
         "arn:aws:iam::111111111111:role/x"]
+
+
+@pytest.mark.parametrize("name", sorted(RESERVED_ENVIRONMENT_NAMES))
+def test_an_environment_cannot_take_the_tag_value_of_the_state_or_account_stack(name: str) -> None:
+    with pytest.raises(ConfigError, match="reserved"):
+        replace(ENVS["dev"], name=name)
+
+
+def test_extra_tags_cannot_replace_the_environment_tag_the_roles_are_scoped_by() -> None:
+    with pytest.raises(ConfigError, match="'Environment'"):
+        replace(ENVS["dev"], tags=MappingProxyType({"Environment": "prod"}))
