@@ -10,11 +10,11 @@ import pytest
 from stacks.access_config import ApiAccess, ApiProducer, CustomDomain, Principals
 from stacks.config import (
     FUNCTION_KEYS,
+    RESERVED_ENVIRONMENT_NAMES,
     AlarmThresholds,
     ApiThrottle,
     ConfigError,
     FunctionSettings,
-    RESERVED_ENVIRONMENT_NAMES,
     load_environments,
 )
 
