@@ -57,7 +57,8 @@ class FraudDetectionStack(TerraformStack):
     ) -> None:
         super().__init__(scope, env.stack_name)
         emulator_url = env.emulator.endpoint_url if env.emulator else None
-        aws_provider(self, region=env.region, tags=standard_tags(env.name, env.tags), emulator_url=emulator_url)
+        aws_provider(self, region=env.region, tags=standard_tags(env.name, env.tags), emulator_url=emulator_url,
+                     account_id=env.account_id)
         use_remote_state(self, state, env.name)
         if emulator_url:
             Aspects.of(self).add(EmulatorRoundTrip())
