@@ -20,6 +20,7 @@ STACKS_DIR := cdktf.out/stacks
 HCL_DIR := build/hcl
 
 .PHONY: help install synth validate local local-destroy test lint clean
+.PHONY: up down status alerts report logs
 .PHONY: plan typecheck synth-hcl
 
 help: ## List the targets
@@ -56,11 +57,28 @@ validate: $(TF_CLI_CONFIG) ## terraform init -backend=false && terraform validat
 	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir validate -no-color | sed "s|^|$$(basename $$dir): |"; \
 	done
 
-local: install ## The main job: deploy into a local AWS emulator and run transactions end to end (KEEP=1 to stay up)
+local: install ## The main job: deploy into a local AWS emulator and run transactions end to end (KEEP=1: stay live, as make up)
 	$(RUN) python -m tooling.local_main run $(if $(filter 1 true yes,$(KEEP)),--keep,)
 
-local-destroy: install ## Destroy a kept local deployment, show the empty state, stop the emulator
+local-destroy: install ## Stop the live service, destroy the local deployment, show the empty state, stop the emulator
 	$(RUN) python -m tooling.local_main destroy
+
+up: install ## Deploy into the local emulator and stay live: the API on localhost, pollers in the background
+	$(RUN) python -m tooling.local_main up
+
+down: local-destroy ## Same as local-destroy
+
+status: install ## What of the live local pipeline runs (emulator, played service, pollers, function processes)
+	@$(RUN) python -m tooling.local_main status
+
+alerts: install ## Alerts the live local pipeline published since the last call
+	@$(RUN) python -m tooling.local_main alerts
+
+report: install ## Fire the daily report of the live local pipeline (DATE=YYYY-MM-DD, default today UTC)
+	@$(RUN) python -m tooling.local_main report $(if $(DATE),--date $(DATE),)
+
+logs: install ## The played functions' structured logs (FN=part of a function name, LINES=40)
+	@$(RUN) python -m tooling.local_main logs $(if $(FN),--fn $(FN),) $(if $(LINES),--lines $(LINES),)
 
 test: install ## Lint, then run the whole test suite
 	$(RUN) ruff check .

@@ -106,12 +106,12 @@ def _stream_event(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class _Context:
-    function_name = "fraud-fraud-analyzer-dev"
+    function_name = "fraud-analyzer-dev"
     function_version = "$LATEST"
     memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:fraud-fraud-analyzer-dev"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:fraud-analyzer-dev"
     aws_request_id = "0f6b3f0e-bench"
-    log_group_name = "/aws/lambda/fraud-fraud-analyzer-dev"
+    log_group_name = "/aws/lambda/fraud-analyzer-dev"
     log_stream_name = "bench"
 
     def get_remaining_time_in_millis(self) -> int:
@@ -173,7 +173,7 @@ def _aws_calls() -> dict[str, Any]:
 def _worker(out: Path) -> None:
     os.environ.update({
         "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": "fraud-analyzer", "POWERTOOLS_TRACE_DISABLED": "true",
+        "AWS_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": "analyzer", "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "ENVIRONMENT": "bench",
     })
     os.environ.pop("AWS_ENDPOINT_URL", None)

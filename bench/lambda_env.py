@@ -14,6 +14,10 @@ ACCOUNT = "123456789012"
 
 _COMMON = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO", "ENVIRONMENT": "dev"}
 
+# Function key -> component of its deployed name and its Powertools service name (stacks/function_specs.py).
+_NAMES = {"transaction_api": "transaction-api", "fraud_analyzer": "analyzer", "notifier": "notifier",
+          "report_generator": "report-generator", None: "floor"}
+
 _FUNCTION_ENV = {
     "transaction_api": {
         "TABLE_NAME": "fraud-transactions-dev", "IDEMPOTENCY_TABLE_NAME": "fraud-idempotency-dev",
@@ -36,7 +40,7 @@ _FUNCTION_ENV = {
 
 def runtime_env(task_root: str, function: str | None = None) -> dict[str, str]:
     """Variables the Lambda runtime itself sets (no credentials)."""
-    name = f"fraud-{(function or 'floor').replace('_', '-')}-dev"
+    name = f"fraud-{_NAMES[function]}-dev"
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "en_US.UTF-8",
@@ -59,6 +63,6 @@ def function_env(function: str, task_root: str) -> dict[str, str]:
     return {
         **runtime_env(task_root, function),
         **_COMMON,
-        "POWERTOOLS_SERVICE_NAME": function.replace("_", "-"),
+        "POWERTOOLS_SERVICE_NAME": _NAMES[function],
         **_FUNCTION_ENV[function],
     }

@@ -77,10 +77,21 @@ class MessagingProps:
 
 class Messaging(Construct):
     """Fraud queue redriving to a DLQ after `max_receive_count` receives, the DLQ (accepting
-    redrives from the fraud queue only), and the alert topic that alarms and the notifier publish to."""
+    redrives from the fraud queue only), and the alert topic that alarms and the notifier publish to.
+
+    Attributes: `queue`, `dlq`, `topic`; the literal names `queue_name`, `dlq_name`, `topic_name`
+    (known at synth: dashboards need them as plain JSON); references `queue_arn`, `queue_url`,
+    `dlq_arn`, `dlq_url`, `topic_arn`.
+    """
 
     def __init__(self, scope: Construct, id_: str, props: MessagingProps) -> None:
         super().__init__(scope, id_)
+        self.queue_name = props.queue_name
+        """Name of the fraud queue (a literal)."""
+        self.dlq_name = props.dlq_name
+        """Name of the dead-letter queue (a literal)."""
+        self.topic_name = props.topic_name
+        """Name of the alert topic (a literal)."""
         account = [props.context.account_id]
         self.dlq = SqsQueue(
             self,

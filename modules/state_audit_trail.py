@@ -10,18 +10,15 @@ from cdktf_cdktf_provider_aws.cloudtrail import (
     CloudtrailAdvancedEventSelectorFieldSelector,
 )
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
     S3BucketLifecycleConfigurationRuleExpiration,
     S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
 from constructs import Construct
 
 from modules.aws_context import AwsContext
 from modules.iam import Condition, PolicyStatement, Principal
-from modules.secure_bucket import SecureBucket, SecureBucketProps
+from modules.secure_bucket import SecureBucket, SecureBucketProps, bucket_lifecycle
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,25 +85,19 @@ class StateAuditTrail(Construct):
                 policy_statements=delivery,
             ),
         )
-        S3BucketLifecycleConfiguration(
+        self.lifecycle = bucket_lifecycle(
             self,
             "lifecycle",
-            bucket=self.log_bucket.bucket.id,
-            rule=[
+            self.log_bucket,
+            noncurrent_version_days=30,
+            rules=[
                 S3BucketLifecycleConfigurationRule(
                     id="expire-audit-logs",
                     status="Enabled",
                     filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                     expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=props.retention_days)],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=30)
-                    ],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
-                    ],
                 )
             ],
-            depends_on=[self.log_bucket.versioning],
         )
         self.trail = Cloudtrail(
             self,

@@ -34,10 +34,15 @@ class TransactionsTableProps:
 class TransactionsTable(Construct):
     """PAY_PER_REQUEST table keyed by transaction_id + timestamp, with a NEW_IMAGE stream,
     a per-customer index (history for scoring), a per-day sharded index (daily reports), PITR,
-    CMK encryption and TTL."""
+    CMK encryption and TTL.
+
+    Attributes: `table`, `name` (a literal, for dashboards), `table_name`/`table_arn`/`stream_arn`
+    (references, for wiring)."""
 
     def __init__(self, scope: Construct, id_: str, props: TransactionsTableProps) -> None:
         super().__init__(scope, id_)
+        self.name = props.table_name
+        """Name of the table as a literal (known at synth: dashboards need it as plain JSON)."""
         self.table = DynamodbTable(
             self,
             "table",

@@ -139,7 +139,7 @@ class ApiAccess:
 
 
 CI_ROLE_PATH = "/github-deploy/"
-"""IAM path of the roles CI deploys and plans with (modules/deploy_role.py creates them there)."""
+"""IAM path of the roles CI deploys and plans with (modules/ci/deploy_role.py creates them there)."""
 
 
 def ci_role(access: Literal["deploy", "plan"], environment: str) -> str:

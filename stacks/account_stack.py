@@ -9,8 +9,8 @@ from constructs import Construct
 
 from modules.api_gateway_account import ApiGatewayLoggingRole, ApiGatewayLoggingRoleProps
 from modules.aws_context import AwsContext
-from modules.deploy_role import ACCESS_LEVELS, DeployRole, DeployRoleProps, StateAccess
-from modules.github_oidc import GithubOidcProvider
+from modules.ci.deploy_role import ACCESS_LEVELS, DeployRole, DeployRoleProps, StateAccess
+from modules.ci.github_oidc import GithubOidcProvider
 from stacks.config import EnvironmentConfig
 from stacks.provider import aws_provider, standard_tags
 from stacks.remote_state import RemoteStateSettings, use_remote_state
@@ -21,7 +21,7 @@ class AccountStack(TerraformStack):
     (aws_api_gateway_account is a singleton: environment stacks sharing an account would otherwise
     overwrite each other's setting), GitHub's OIDC provider (IAM allows one per URL), and per
     environment a deploy role and a read-only plan role, trusted only by `github_repository`'s jobs
-    in the GitHub environments `<env>` and `<env>-plan` (modules/deploy_role.py).
+    in the GitHub environments `<env>` and `<env>-plan` (modules/ci/deploy_role.py).
 
     It holds the roles CI deploys with, so it is deployed by an administrator, never by CI."""
 

@@ -27,6 +27,8 @@ _SUFFIX = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+# PCI DSS v4 10.5.1: audit log history is kept for at least 12 months.
+AUDIT_LOG_RETENTION_DAYS = 365
 
 
 class ConfigError(ValueError):
@@ -132,7 +134,8 @@ class EnvironmentConfig:
     functions: MappingProxyType[str, FunctionSettings]
     """Sizing per function, keyed by function key (see FUNCTION_KEYS)."""
     log_retention_days: int = 7
-    """Retention of every log group of the environment."""
+    """Retention of every log group of the environment: at least AUDIT_LOG_RETENTION_DAYS (a year, PCI DSS
+    v4 10.5.1) where the data is confidential (tag DataClassification), 7 days where it is synthetic."""
     alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
     """Alarm thresholds."""
     api_throttle: ApiThrottle = field(default_factory=ApiThrottle)
@@ -205,6 +208,11 @@ class EnvironmentConfig:
             raise ConfigError(
                 f"{where}: log_retention_days {self.log_retention_days} is not a CloudWatch Logs retention value"
             )
+        if self.tags.get("DataClassification") == "confidential" and self.log_retention_days < AUDIT_LOG_RETENTION_DAYS:
+            raise ConfigError(
+                f"{where}: log_retention_days {self.log_retention_days} is below the {AUDIT_LOG_RETENTION_DAYS} "
+                "days of audit history PCI DSS v4 10.5.1 asks for where data is confidential"
+            )
         self.alarms.validate(where)
         self.api_throttle.validate(where)
         if self.alert_email is not None and not _EMAIL.match(self.alert_email):
@@ -243,8 +251,15 @@ class EnvironmentConfig:
             )
         if not 0 <= self.notifier_batch_window_seconds <= 300:
             raise ConfigError(f"{where}: notifier_batch_window_seconds must be 0..300")
+        # The notifier's reserved concurrency also caps the fraud-queue mapping's pollers, and SQS
+        # accepts a mapping's maximum concurrency only within 2..1000.
+        if not 2 <= notifier.reserved_concurrency <= 1000:
+            raise ConfigError(
+                f"{where}: the notifier's reserved_concurrency ({notifier.reserved_concurrency}) caps the fraud "
+                "queue's mapping and must be 2..1000"
+            )
 
-    def function(self, key: str) -> FunctionSettings:
+    def function(self, key: FunctionKey) -> FunctionSettings:
         """Settings of one function by key."""
         return self.functions[key]
 
@@ -313,6 +328,7 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         name_suffix="stg",
         functions=_functions(concurrency=20),
         tags=MappingProxyType({"DataClassification": "confidential"}),
+        log_retention_days=AUDIT_LOG_RETENTION_DAYS,
         code_signing="Enforce",
         api=_signed_api("stg"),
         operators_redrive_role="role/fraud-operations-stg",
@@ -325,7 +341,7 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         api=_signed_api("prod"),
         operators_redrive_role="role/fraud-operations-prod",
         deletion_protection=True,
-        log_retention_days=7,
+        log_retention_days=AUDIT_LOG_RETENTION_DAYS,
         tags=MappingProxyType({"DataClassification": "confidential"}),
         code_signing="Enforce",
     )

@@ -105,7 +105,7 @@ def _own_role(synthesized: SynthesizedApp, stack: str, role: str) -> str:
 def _function_roles(synthesized: SynthesizedApp, stack: str) -> list[str]:
     roles = synthesized.resources(stack, "aws_iam_role")
     return [ref("aws_iam_role", at_path(roles, f"{fn}/role")[0], "arn")
-            for fn in ("transaction-api", "fraud-analyzer", "notifier", "report-generator")]
+            for fn in ("transaction-api", "analyzer", "notifier", "report-generator")]
 
 
 @pytest.mark.parametrize(("stack", "env", "suffix"), [

@@ -130,7 +130,7 @@ def test_the_fraud_queue_takes_messages_from_the_analyzer_and_the_redrive_role_o
     assert deny["principals"] == [{"type": "AWS", "identifiers": ["*"]}]
     [condition] = deny["condition"]
     assert (condition["test"], condition["variable"]) == ("ArnNotEquals", "aws:PrincipalArn")
-    analyzer_role, _ = at_path(synthesized.resources(stack, "aws_iam_role"), "fraud-analyzer/role")
+    analyzer_role, _ = at_path(synthesized.resources(stack, "aws_iam_role"), "analyzer/role")
     redrive = [v for v in condition["values"] if v.endswith(f":role/fraud-operations-{SUFFIXES[stack]}")]
     assert sorted(condition["values"]) == sorted([ref("aws_iam_role", analyzer_role, "arn"), *redrive])
     assert len(redrive) == 1

@@ -6,7 +6,7 @@ import pytest
 from terraform_json import at_path, data_ref, ref, referenced_policy, statement
 
 from modules.network import PrivateNetworkProps
-from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
+from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
 
 SUFFIX = {"fraud-detection-dev": "dev", "fraud-detection-staging": "stg", "fraud-detection-prod": "prod",
           "fraud-detection-local": "local"}
@@ -174,7 +174,7 @@ def test_flow_log_group_is_encrypted_with_the_cmk_and_expires(synthesized: Synth
     _, group = _flow_log_group(synthesized, stack)
     assert group["name"] == f"/aws/vpc/fraud-network-{SUFFIX[stack]}/flow-logs"
     assert group["kms_key_id"] == ref("aws_kms_key", key_id, "arn")
-    assert group["retention_in_days"] == 7
+    assert group["retention_in_days"] == LOG_RETENTION_DAYS[stack]
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)

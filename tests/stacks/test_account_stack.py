@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from modules.deploy_permissions import RESOURCE_TYPE_GROUPS
-from modules.deploy_role import DeployRoleProps, StateAccess
+from modules.ci.deploy_permissions import RESOURCE_TYPE_GROUPS
+from modules.ci.deploy_role import DeployRoleProps, StateAccess
 from stacks.app_settings import resolve_settings
 from tests.conftest import SynthesizedApp
 
@@ -190,7 +190,7 @@ def test_every_resource_type_of_an_environment_is_covered_by_a_deploy_grant(synt
     prefixes = [p for group in RESOURCE_TYPE_GROUPS.values() for p in group]
     for stack in ("fraud-detection-dev", "fraud-detection-prod"):
         uncovered = [t for t in synthesized.stack(stack)["resource"] if not any(t.startswith(p) for p in prefixes)]
-        assert uncovered == [], f"{stack}: add the deploy permissions for {uncovered} to modules/deploy_permissions.py"
+        assert uncovered == [], f"{stack}: add deploy permissions for {uncovered} to modules/ci/deploy_permissions.py"
 
 
 # Resource type -> (name attribute, ARN of a resource with that name, as IAM evaluates it).

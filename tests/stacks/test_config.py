@@ -37,10 +37,21 @@ def test_prod_reserves_100_per_pipeline_function_and_dev_10() -> None:
 
 def test_seed_numbers_hold_in_every_environment() -> None:
     for env in ENVS.values():
-        assert env.log_retention_days == 7
         assert env.api_throttle == ApiThrottle(rate_limit=1000, burst_limit=1000)
         assert env.fraud_queue_visibility_seconds == 360
         assert env.alarms.function_error_rate_percent == 1.0
+
+
+def test_logs_are_kept_a_year_where_data_is_confidential_and_a_week_where_it_is_synthetic() -> None:
+    assert {name: env.log_retention_days for name, env in ENVS.items()} == {
+        "dev": 7, "staging": 365, "prod": 365, "local": 7}
+
+
+def test_confidential_data_with_less_than_a_year_of_logs_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"below the 365 days of audit history PCI DSS v4 10\.5\.1") as error:
+        replace(ENVS["prod"], log_retention_days=180)
+    assert "environment 'prod'" in str(error.value)
+    assert replace(ENVS["dev"], log_retention_days=1).log_retention_days == 1
 
 
 def test_every_timeout_has_a_reason_and_fits_its_trigger() -> None:
@@ -116,6 +127,15 @@ def test_a_longer_notifier_timeout_requires_a_longer_visibility_timeout() -> Non
     with pytest.raises(ConfigError, match="540"):
         replace(ENVS["dev"], functions=functions)
     assert replace(ENVS["dev"], functions=functions, fraud_queue_visibility_seconds=540)
+
+
+@pytest.mark.parametrize("concurrency", [1, 1001])
+def test_the_notifier_concurrency_must_fit_the_queue_mappings_range(concurrency: int) -> None:
+    # It also caps the fraud-queue mapping's pollers, which SQS accepts only within 2..1000.
+    notifier = replace(ENVS["dev"].function("notifier"), reserved_concurrency=concurrency)
+    functions = MappingProxyType({**ENVS["dev"].functions, "notifier": notifier})
+    with pytest.raises(ConfigError, match=r"caps the fraud queue's mapping and must be 2\.\.1000"):
+        replace(ENVS["dev"], functions=functions)
 
 
 def test_dev_staging_and_prod_take_signed_requests_from_named_producers_only() -> None:

@@ -14,7 +14,7 @@ repositories, forks and other environments get no credentials; the environment's
 rules (reviewers, branch policy) therefore guard the role.
 
 Permissions: the environment's state objects and state key, and the explicit, name-scoped
-statements of modules/deploy_permissions.py (its docstring says why explicit actions rather than
+statements of modules/ci/deploy_permissions.py (its docstring says why explicit actions rather than
 an AWS managed policy, and what the remaining limit is). Each group is a customer-managed policy
 of its own (under the role's path): together they exceed IAM's 10,240-character quota for a
 role's inline policies, while each stays far below the 6,144 characters of a managed policy;
@@ -34,8 +34,8 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from modules.aws_context import AwsContext
-from modules.deploy_permissions import DeployScope, pipeline_statements
-from modules.github_oidc import GITHUB_OIDC_HOST, STS_AUDIENCE
+from modules.ci.deploy_permissions import DeployScope, pipeline_statements
+from modules.ci.github_oidc import GITHUB_OIDC_HOST, STS_AUDIENCE
 from modules.iam import Condition, PolicyStatement, Principal, policy_document
 
 Access = Literal["deploy", "plan"]
@@ -73,7 +73,7 @@ class DeployRoleProps:
     github_repository: str
     """`owner/name` of the only repository whose workflows may assume the role."""
     oidc_provider_arn: str
-    """ARN of the account's GitHub OIDC provider (modules/github_oidc.py)."""
+    """ARN of the account's GitHub OIDC provider (modules/ci/github_oidc.py)."""
     state: StateAccess
     """The state bucket, prefix and key the environment's backend uses."""
     region: str
@@ -144,7 +144,7 @@ class DeployRole(Construct):
             groups = {g: read_only(s) for g, s in groups.items() if read_only(s)}
         self.policies: dict[str, IamPolicy] = {}
         for group, statements in groups.items():
-            document = policy_document(self, f"{group}-document", statements)
+            document = policy_document(self, f"{group}-document", statements, holder="deploy")
             policy = IamPolicy(
                 self,
                 f"{group}-policy",

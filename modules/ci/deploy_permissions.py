@@ -13,7 +13,7 @@ How statements are scoped, best first:
   aliases and the reports bucket are matched by `fraud-*-<suffix>`;
 - by region and account: resources AWS names by id (VPC pieces, KMS keys, REST APIs, event
   source mappings, code-signing configs) are limited to the environment's region and account;
-- Resource "*": only the actions listed in modules/iam.py's ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS
+- Resource "*": only the actions listed in modules/iam.py's ACTIONS_ON_ANY_RESOURCE["deploy"]
   (Describe/List calls Terraform makes while planning, and creations AWS cannot scope), always
   with an aws:RequestedRegion condition.
 
