@@ -55,7 +55,6 @@ _DEPLOY_ACTIONS_ON_ANY_RESOURCE: Mapping[str, str] = MappingProxyType({
     "ec2:DescribeVpcs": "deploy: VPC refresh",
     "kms:CreateKey": "deploy: a key has no ARN before it exists",
     "kms:ListAliases": "deploy: alias refresh",
-    "lambda:CreateCodeSigningConfig": "deploy: a code-signing config has no ARN before it exists",
     "lambda:CreateEventSourceMapping": "deploy: scoped by the lambda:FunctionArn condition instead",
     "logs:CreateLogDelivery": "deploy: WAF log delivery to CloudWatch Logs",
     "logs:DeleteLogDelivery": "deploy: WAF log delivery to CloudWatch Logs",

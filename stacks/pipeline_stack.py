@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from cdktf import Aspects, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from constructs import Construct
 
 from modules.api import TransactionsApi, TransactionsApiProps
 from modules.aws_context import AwsContext
-from modules.code_signing import CodeSigning, CodeSigningProps
+from modules.ci.permissions_boundary import boundary_policy_arn
+from modules.code_signing import config_arn_parameter_name
 from modules.dependencies_layer import DependenciesLayer, DependenciesLayerProps
 from modules.encryption import EncryptionKey, EncryptionKeyProps
 from modules.event_wiring import QueueMappingProps, QueueToFunction, StreamMappingProps, StreamToFunction
@@ -18,6 +20,7 @@ from modules.monitoring import PipelineMonitoring, PipelineMonitoringProps
 from modules.naming import Naming
 from modules.network import PrivateNetwork, PrivateNetworkProps
 from modules.reports_bucket import ReportsBucket, ReportsBucketProps
+from modules.role_boundary import PermissionsBoundaryOnEveryRole
 from modules.schedule import DailySchedule, DailyScheduleProps
 from modules.transactions_table import TransactionsTable, TransactionsTableProps
 from modules.web_acl import ApiWebAcl, ApiWebAclProps
@@ -57,6 +60,9 @@ class FraudDetectionStack(TerraformStack):
             Aspects.of(self).add(EmulatorRoundTrip())
         naming = Naming(project="fraud", suffix=env.name_suffix)
         ctx = AwsContext(self, "context")
+        # Every role of the stack carries the environment's boundary (created by the account stack).
+        boundary_arn = boundary_policy_arn(ctx.partition, ctx.account_id, env.name)
+        Aspects.of(self).add(PermissionsBoundaryOnEveryRole(boundary_arn))
         disposable = env.emulator is not None  # emulator data may be destroyed with the stack
 
         deploy_role_arn = role_arn(ci_role("deploy", env.name), partition=ctx.partition, account_id=ctx.account_id)
@@ -114,15 +120,10 @@ class FraudDetectionStack(TerraformStack):
             self, "dependencies", DependenciesLayerProps(layer_name=naming.name("dependencies"), code=artifacts.layer)
         )
 
-        signing = (
-            CodeSigning(
-                self, "code-signing",
-                CodeSigningProps(
-                    profile_name_prefix=f"fraud_functions_{env.name_suffix}_".replace("-", "_"),
-                    description=f"Fraud-detection functions ({env.name}): only packages signed by the profile",
-                    untrusted_artifact_on_deployment=env.code_signing,
-                ),
-            )
+        # The code signing configuration belongs to the account stack (no deploy may change it): its
+        # ARN, which carries an id AWS generates, is published there in an SSM parameter.
+        signing_config_arn = (
+            DataAwsSsmParameter(self, "code-signing-config", name=config_arn_parameter_name(env.name_suffix)).value
             if code_signing_supported(emulator_url) else None
         )
 
@@ -153,7 +154,7 @@ class FraudDetectionStack(TerraformStack):
                     layer_arns=[layer.layer_arn],
                     policy_statements=spec.grants,
                     error_rate_threshold_percent=env.alarms.function_error_rate_percent,
-                    code_signing_config_arn=signing.config_arn if signing else None,
+                    code_signing_config_arn=signing_config_arn,
                 ),
             )
 

@@ -65,11 +65,16 @@ class ApiHandler(_Handler):
         path = url.path[len(prefix):] if url.path.startswith(prefix + "/") else "/\0outside-the-stage"
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         headers = dict(self.headers.items())
-        response = api.request(
-            self.command, path, body=body if body or self.command not in ("GET", "HEAD", "DELETE") else None,
-            headers=headers, query=query or None, source_ip=self.client_address[0],
-            url=f"http://{self.headers.get('Host', 'localhost')}{self.path}",
-        )
+        try:
+            response = api.request(
+                self.command, path, body=body if body or self.command not in ("GET", "HEAD", "DELETE") else None,
+                headers=headers, query=query or None, source_ip=self.client_address[0],
+                url=f"http://{self.headers.get('Host', 'localhost')}{self.path}",
+            )
+        except Exception:  # the player itself failed (e.g. the emulator is gone): answer as API Gateway would
+            LOG.exception("%s %s failed in the played gateway", self.command, self.path)
+            self._json(500, {"message": "Internal server error"})
+            return
         self._reply(response.status_code, {**response.headers, "x-amzn-RequestId": response.request_id},
                     response.body.encode("utf-8"))
 

@@ -126,7 +126,7 @@ class LocalLive:
         from tooling.live_service import write_json_atomically
 
         endpoint: dict[str, Any] = {"api_url": state["api_url"], "api_key": state["api_key"],
-                                    "emulator_url": state["emulator_url"]}
+                                    "emulator_url": state["emulator_url"], "routes": state.get("routes", [])}
         if state.get("auth") == "iam" and state.get("signing_key"):
             key = state["signing_key"]
             endpoint |= {"auth": "iam", "region": state["region"], "access_key_id": key["access_key_id"],
@@ -141,6 +141,8 @@ class LocalLive:
             f"  API       {endpoint['api_url']}\n"
             f"  emulator  {endpoint['emulator_url']} (AWS_ENDPOINT_URL for any SDK or CLI, credentials test/test)\n"
             "\nTry it:\n" + "\n".join(f"  {line}" for line in curl_commands(endpoint)) +
+            "".join(f"\n  (also deployed: {route})" for route in endpoint.get("routes", [])
+                    if route not in ("POST /transactions", "GET /transactions/{id}")) +
             "\n\n  make alerts | make report [DATE=YYYY-MM-DD] | make logs [FN=analyzer] | make status | make down"
         )
 
@@ -248,7 +250,9 @@ class LocalLive:
 
 def curl_commands(endpoint: dict[str, Any]) -> list[str]:
     """Ready-to-paste curl lines: POST a transaction, GET it back."""
-    example = sample_transactions(datetime.now(UTC), "try")[0].body | {"transaction_id": "try-0001"}
+    # A transaction of the last hour (the sample's history is days old), with an id easy to GET back.
+    recent = next(s for s in sample_transactions(datetime.now(UTC), "try") if s.scenario == "normal")
+    example = recent.body | {"transaction_id": "try-0001"}
     auth = []
     if endpoint.get("auth") == "iam":
         auth += ["--aws-sigv4", f"aws:amz:{endpoint['region']}:execute-api",

@@ -245,6 +245,7 @@ def serve(args: argparse.Namespace) -> int:
             "region": api.region,
             "signing_key": asdict(api.signing_keys[0]) if api.signing_keys else None,
             "functions": sorted(pipeline.service.pools()),
+            "routes": [f"{route.method} {route.resource_path}" for route in api.routes],
             "alert_queue_url": live.alerts.queue_url,
         }
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -16,6 +16,7 @@ import argparse
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tooling.emulator import Emulator, running_emulator, start_emulator
@@ -57,70 +58,64 @@ def _deploy(toolchain: LocalToolchain) -> None:
     _say(f"deployed: {resources} resources in {PIPELINE_STACK}; a second plan shows no changes")
 
 
-def _go_live(emulator: Emulator, toolchain: LocalToolchain) -> None:
+def _go_live(emulator: Emulator, toolchain: LocalToolchain, port: int) -> None:
     from tooling.local_deploy import PIPELINE_STACK
 
     started = time.monotonic()
     _say("starting the played Lambda service ...")
-    LIVE.start_service(emulator, toolchain.stack_dir(PIPELINE_STACK))
+    LIVE.start_service(emulator, toolchain.stack_dir(PIPELINE_STACK), port=port)
     _say(f"live in {time.monotonic() - started:.0f} s")
     LIVE.print_ready(LIVE.write_endpoint(LIVE.service_state()))
 
 
-def run(keep: bool) -> int:
-    """Deploy into a fresh emulator, push the sample traffic through, print the summary (then stay live)."""
+def _deployed(work: Callable[[Emulator, LocalToolchain, float], None], *, stay_live: bool, port: int = 0) -> int:
+    """Fresh emulator, synth, deploy, then `work(emulator, toolchain, started)`; then stay live (the played
+    service started) or stop everything. A failure on the way stops whatever was started."""
+    LIVE.refuse_if_running()
+    started = time.monotonic()
+    emulator = start_emulator(WORK_DIR)
+    _say(f"emulator (moto) listening on {emulator.endpoint_url}")
+    live = False
+    try:
+        shutil.rmtree(OUTDIR, ignore_errors=True)
+        toolchain = _toolchain(emulator)
+        _deploy(toolchain)
+        work(emulator, toolchain, started)
+        if stay_live:
+            _go_live(emulator, toolchain, port)
+            live = True
+            _say(f"up in {time.monotonic() - started:.0f} s")
+    finally:
+        if not live:
+            LIVE.stop_service()
+            emulator.stop()
+            _say("emulator stopped (make up and KEEP=1 keep it running)")
+    return 0
+
+
+def _run_samples(emulator: Emulator, toolchain: LocalToolchain, started: float) -> None:
     from tooling.local_deploy import PIPELINE_STACK
     from tooling.local_pipeline import run_pipeline  # the pipeline driver loads boto3 etc. only here
 
-    LIVE.refuse_if_running()
-    started = time.monotonic()
-    emulator = start_emulator(WORK_DIR)
-    _say(f"emulator (moto) listening on {emulator.endpoint_url}")
-    live = False
-    try:
-        shutil.rmtree(OUTDIR, ignore_errors=True)
-        toolchain = _toolchain(emulator)
-        _deploy(toolchain)
-        deployed = time.monotonic()
-        summary = run_pipeline(emulator.endpoint_url, toolchain.stack_dir(PIPELINE_STACK), work_dir=WORK_DIR)
-        _say(summary.render())
-        finished = time.monotonic()
-        _say(
-            f"timings: deploy {deployed - started:.0f} s (synth {toolchain.timings['synth']:.0f} s, "
-            f"apply {toolchain.timings['deploy-state'] + toolchain.timings['deploy-stacks']:.0f} s), "
-            f"pipeline run {finished - deployed:.0f} s, total {finished - started:.0f} s"
-        )
-        if keep:
-            _go_live(emulator, toolchain)
-            live = True
-    finally:
-        if not live:
-            LIVE.stop_service()
-            emulator.stop()
-            _say("emulator stopped (KEEP=1 or make up keep it running)")
-    return 0
+    deployed = time.monotonic()
+    summary = run_pipeline(emulator.endpoint_url, toolchain.stack_dir(PIPELINE_STACK), work_dir=WORK_DIR)
+    _say(summary.render())
+    finished = time.monotonic()
+    _say(
+        f"timings: deploy {deployed - started:.0f} s (synth {toolchain.timings['synth']:.0f} s, "
+        f"apply {toolchain.timings['deploy-state'] + toolchain.timings['deploy-stacks']:.0f} s), "
+        f"pipeline run {finished - deployed:.0f} s, total {finished - started:.0f} s"
+    )
 
 
-def up() -> int:
+def run(keep: bool, port: int = 0) -> int:
+    """Deploy into a fresh emulator, push the sample traffic through, print the summary (then stay live)."""
+    return _deployed(_run_samples, stay_live=keep, port=port)
+
+
+def up(port: int = 0) -> int:
     """Deploy into a fresh emulator and keep the emulator and the played service running."""
-    LIVE.refuse_if_running()
-    started = time.monotonic()
-    emulator = start_emulator(WORK_DIR)
-    _say(f"emulator (moto) listening on {emulator.endpoint_url}")
-    live = False
-    try:
-        shutil.rmtree(OUTDIR, ignore_errors=True)
-        toolchain = _toolchain(emulator)
-        _deploy(toolchain)
-        _go_live(emulator, toolchain)
-        live = True
-        _say(f"up in {time.monotonic() - started:.0f} s")
-    finally:
-        if not live:
-            LIVE.stop_service()
-            emulator.stop()
-            _say("emulator stopped")
-    return 0
+    return _deployed(lambda *_: None, stay_live=True, port=port)
 
 
 def destroy(live: LocalLive = LIVE, toolchain: LocalToolchain | None = None) -> int:
@@ -163,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="deploy into a fresh emulator and run the pipeline")
     run_parser.add_argument("--keep", action="store_true", help="stay live afterwards (as make up)")
-    sub.add_parser("up", help="deploy into a fresh emulator and stay live")
+    up_parser = sub.add_parser("up", help="deploy into a fresh emulator and stay live")
+    for live_parser in (run_parser, up_parser):
+        live_parser.add_argument("--port", type=int, default=0, help="the API's port (default: any free one)")
     sub.add_parser("destroy", help="stop the service, destroy the deployment, stop the emulator")
     sub.add_parser("status", help="what runs, pollers and function processes")
     sub.add_parser("alerts", help="alerts published since the last call")
@@ -174,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     logs_parser.add_argument("--lines", type=int, default=40)
     args = parser.parse_args(argv)
     commands = {
-        "run": lambda: run(args.keep), "up": up, "destroy": destroy, "status": LIVE.status,
+        "run": lambda: run(args.keep, args.port), "up": lambda: up(args.port), "destroy": destroy,
+        "status": LIVE.status,
         "alerts": LIVE.alerts, "report": lambda: LIVE.report(args.date),
         "logs": lambda: LIVE.logs(args.fn, args.lines),
     }
