@@ -58,6 +58,11 @@ class EncryptionKeyProps:
     """Services that use the key on their own behalf to deliver into encrypted queues and topics."""
     log_groups: bool = True
     """Let CloudWatch Logs encrypt this account's log groups with the key."""
+    caller_accounts: Sequence[str] = ()
+    """Accounts whose admitted roles may use the key through the services (kms:CallerAccount);
+    empty: this account only. Roles of other accounts still need the key in their IAM policies."""
+    cloudtrail_trail_arns: Sequence[str] = ()
+    """Trails that may encrypt their log files with the key."""
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:
@@ -108,7 +113,8 @@ class EncryptionKey(Construct):
                              values=[f"{svc}.{ctx.region}.{ctx.dns_suffix}" for svc in services])
 
         anyone = [Principal(type="AWS", identifiers=["*"])]
-        this_account = Condition(test="StringEquals", variable="kms:CallerAccount", values=account)
+        this_account = Condition(test="StringEquals", variable="kms:CallerAccount",
+                                 values=list(props.caller_accounts) or account)
         statements = [
             PolicyStatement(
                 sid="KeyAdministrationByAccount",
@@ -157,6 +163,22 @@ class EncryptionKey(Construct):
                     Condition(test="ArnEquals", variable="aws:PrincipalArn", values=list(props.grant_creators)),
                 ],
             ))
+        if props.cloudtrail_trail_arns:
+            cloudtrail = [Principal(type="Service", identifiers=[ctx.service_principal("cloudtrail")])]
+            trails = Condition(test="StringEquals", variable="aws:SourceArn", values=list(props.cloudtrail_trail_arns))
+            statements += [
+                PolicyStatement(
+                    sid="CloudTrailEncryptsLogFiles",
+                    actions=["kms:GenerateDataKey"],
+                    resources=["*"],
+                    principals=cloudtrail,
+                    conditions=[trails, Condition(
+                        test="StringLike", variable="kms:EncryptionContext:aws:cloudtrail:arn",
+                        values=[f"arn:{ctx.partition}:cloudtrail:*:{ctx.account_id}:trail/*"])],
+                ),
+                PolicyStatement(sid="CloudTrailDescribesKey", actions=["kms:DescribeKey"], resources=["*"],
+                                principals=cloudtrail, conditions=[trails]),
+            ]
         if props.delivering_services:
             statements.append(PolicyStatement(
                 sid="DeliveryIntoEncryptedQueuesAndTopics",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
@@ -25,7 +25,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from constructs import Construct
 
-from modules.iam import policy_document
+from modules.iam import PolicyStatement, policy_document
 from modules.tls_only import deny_insecure_transport
 
 
@@ -47,6 +47,9 @@ class SecureBucketProps:
     event_notifications: bool = True
     """Send the bucket's object events to EventBridge (default bus), so a reviewer's audit rule or a
     downstream consumer can subscribe without changing the bucket."""
+    policy_statements: Callable[[str], Sequence[PolicyStatement]] | None = None
+    """More bucket-policy statements, given the bucket's ARN (who else may, or may not, use it).
+    They go into the same policy as the TLS-only statement, so they too only apply with it."""
 
     def __post_init__(self) -> None:
         if (self.bucket is None) == (self.bucket_prefix is None):
@@ -102,8 +105,9 @@ class SecureBucket(Construct):
         self.policy: S3BucketPolicy | None = None
         if not props.tls_only_policy:
             return
+        extra = list(props.policy_statements(self.bucket.arn)) if props.policy_statements else []
         tls_only = policy_document(
-            self, "tls-only", [deny_insecure_transport("s3", [self.bucket.arn, f"{self.bucket.arn}/*"])]
+            self, "tls-only", [deny_insecure_transport("s3", [self.bucket.arn, f"{self.bucket.arn}/*"]), *extra]
         )
         # The policy waits for the public access block, which it would otherwise race with.
         self.policy = S3BucketPolicy(

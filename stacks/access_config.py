@@ -139,7 +139,7 @@ class ApiAccess:
 
 
 CI_ROLE_PATH = "/github-deploy/"
-"""IAM path of the roles CI deploys and plans with (modules/deploy_role.py creates them there)."""
+"""IAM path of the roles CI deploys and plans with (modules/ci/deploy_role.py creates them there)."""
 
 
 def ci_role(access: Literal["deploy", "plan"], environment: str) -> str:
@@ -147,3 +147,17 @@ def ci_role(access: Literal["deploy", "plan"], environment: str) -> str:
     the name the account stack gives it, which the environment's key and the state bucket admit
     before that stack exists (tests/stacks/test_account_stack.py keeps the two in step)."""
     return f"role{CI_ROLE_PATH}fraud-{access}-{environment}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateAccess:
+    """Who besides the environments' CI roles may use the Terraform state bucket and its key."""
+
+    break_glass_role: str = "role/fraud-state-break-glass"
+    """The administrators' role (a role ARN, or `role/<path/>name` in the state bucket's account):
+    it deploys the state and account stacks and repairs state by hand; no other principal is
+    admitted. Its use is recorded by the state bucket's audit trail."""
+
+    def validate(self) -> None:
+        """A role, nothing else."""
+        validate_role(self.break_glass_role, "state access: break_glass_role")

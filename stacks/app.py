@@ -8,7 +8,7 @@ from modules.aspects import SecureByDefault
 from stacks.account_stack import AccountStack
 from stacks.app_settings import AppSettings
 from stacks.artifacts import FunctionArtifacts
-from stacks.config import load_environments
+from stacks.config import load_environments, load_state_access
 from stacks.pipeline_stack import FraudDetectionStack
 from stacks.state_bootstrap_stack import StateBootstrapStack
 
@@ -25,8 +25,11 @@ def account_stack_name(region: str) -> str:
 def build_stacks(app: App, settings: AppSettings, artifacts: FunctionArtifacts) -> list[str]:
     """Add the state, account and environment stacks (AWS and emulator) to `app`; return their names."""
     environments = load_environments(settings.emulator_url)
-    StateBootstrapStack(app, STATE_STACK, state=settings.state)
-    StateBootstrapStack(app, LOCAL_STATE_STACK, state=settings.local_state, emulator_url=settings.emulator_url)
+    aws_environments = [env for env in environments.values() if not env.emulator]
+    state_access = load_state_access()
+    StateBootstrapStack(app, STATE_STACK, state=settings.state, environments=aws_environments, access=state_access)
+    StateBootstrapStack(app, LOCAL_STATE_STACK, state=settings.local_state, environments=[environments["local"]],
+                        access=state_access, emulator_url=settings.emulator_url)
     AccountStack(
         app,
         account_stack_name(settings.account_region),
@@ -34,7 +37,7 @@ def build_stacks(app: App, settings: AppSettings, artifacts: FunctionArtifacts) 
         state=settings.state,
         state_key=f"account-{settings.account_region}",
         github_repository=settings.github_repository,
-        environments=[env for env in environments.values() if not env.emulator],
+        environments=aws_environments,
     )
     AccountStack(
         app,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
-from stacks.access_config import AccessConfigError, ApiAccess, ApiProducer, Principals, validate_role
+from stacks.access_config import AccessConfigError, ApiAccess, ApiProducer, Principals, StateAccess, validate_role
 
 CodeSigningPolicy = Literal["Enforce", "Warn"]
 FunctionKey = Literal["transaction_api", "fraud_analyzer", "notifier", "report_generator"]
@@ -380,3 +380,13 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
 def load_environments(local_endpoint: str = "http://127.0.0.1:5000") -> dict[str, EnvironmentConfig]:
     """All environments, keyed by name; `local_endpoint` is where the emulator listens."""
     return _environments(local_endpoint)
+
+
+def load_state_access() -> StateAccess:
+    """Who besides the CI roles may use the Terraform state (validated)."""
+    access = StateAccess()
+    try:
+        access.validate()
+    except AccessConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    return access

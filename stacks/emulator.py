@@ -15,7 +15,10 @@ Nothing here applies to dev, staging or prod: only the `local` environment's sta
   it reads the policy back.
 - Buckets go without the TLS-only policy: moto 5 applies a bucket-policy Deny without evaluating
   its conditions, so "Deny s3:* when aws:SecureTransport is false" refuses every request, with
-  or without TLS (the emulator speaks plain HTTP on loopback anyway).
+  or without TLS (the emulator speaks plain HTTP on loopback anyway). The state bucket's
+  "admitted roles only" Deny lives in the same policy and goes with it, for the same reason.
+- The state bucket goes without its CloudTrail audit trail: the emulator is not pointed at a
+  CloudTrail endpoint (EMULATED_SERVICES), so the provider would call real AWS.
 """
 
 from __future__ import annotations
@@ -76,6 +79,11 @@ def redrive_allow_policy_supported(emulator_url: str | None) -> bool:
 
 def bucket_tls_policy_supported(emulator_url: str | None) -> bool:
     """Whether buckets of a stack can carry the TLS-only policy (always, except in the emulator)."""
+    return emulator_url is None
+
+
+def audit_trail_supported(emulator_url: str | None) -> bool:
+    """Whether the state bucket gets its CloudTrail audit trail (always, except in the emulator)."""
     return emulator_url is None
 
 

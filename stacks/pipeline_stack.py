@@ -25,6 +25,7 @@ from modules.schedule import DailySchedule, DailyScheduleProps
 from modules.transactions_table import TransactionsTable, TransactionsTableProps
 from modules.web_acl import ApiWebAcl, ApiWebAclProps
 from stacks.access_config import ci_role, role_arn
+from stacks.api_access import api_access_props
 from stacks.artifacts import FunctionArtifacts
 from stacks.config import EnvironmentConfig, FunctionKey
 from stacks.emulator import (
@@ -52,7 +53,8 @@ class FraudDetectionStack(TerraformStack):
     ) -> None:
         super().__init__(scope, env.stack_name)
         emulator_url = env.emulator.endpoint_url if env.emulator else None
-        aws_provider(self, region=env.region, tags=standard_tags(env.name, env.tags), emulator_url=emulator_url)
+        aws_provider(self, region=env.region, tags=standard_tags(env.name, env.tags), emulator_url=emulator_url,
+                     account_id=env.account_id)
         use_remote_state(self, state, env.name)
         if emulator_url:
             Aspects.of(self).add(EmulatorRoundTrip())
@@ -199,6 +201,7 @@ class FraudDetectionStack(TerraformStack):
                 log_retention_days=env.log_retention_days,
                 throttle_rate_limit=env.api_throttle.rate_limit,
                 throttle_burst_limit=env.api_throttle.burst_limit,
+                **api_access_props(env.api, ctx),
             ),
         )
         ApiWebAcl(
@@ -234,7 +237,6 @@ class FraudDetectionStack(TerraformStack):
 
         outputs = {
             "api_url": (api.invoke_url, "Base URL of the API stage"),
-            "api_key_id": (api.api_key_id, "Id of the default API key (value: aws apigateway get-api-key)"),
             "table_name": (table.table_name, "Transactions table"),
             "reports_bucket_name": (reports.bucket_name, "Bucket of daily reports"),
             "fraud_queue_url": (messaging.queue_url, "Queue of review/block decisions"),
@@ -246,5 +248,12 @@ class FraudDetectionStack(TerraformStack):
             {f"{k}_function_name": (f.function_name, f"Function name. {specs[k].description}")
              for k, f in functions.items()}
         )
+        outputs.update(
+            {f"api_key_id_{p.name.replace('-', '_')}": (api.api_key_id(p.name),
+                                                        f"Id of producer {p.name}'s API key (quota identity)")
+             for p in env.api.producers}
+        )
+        if api.custom_domain_target:
+            outputs["api_custom_domain_target"] = (api.custom_domain_target, "Target of the custom domain's DNS alias")
         for output_id, (value, description) in outputs.items():
             TerraformOutput(self, output_id, value=value, description=description)

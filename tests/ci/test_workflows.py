@@ -1,6 +1,7 @@
 """The GitHub Actions workflows: actionlint finds nothing, and the deploy invariants hold
-(OIDC only, no AWS keys, one protected environment and concurrency group per deploy job,
-dev -> staging -> prod, read-only plans on pull requests, actions pinned to commits)."""
+(OIDC only, no AWS keys, dev -> staging -> prod, per environment a saved plan whose file is applied
+after the environment's approval and never re-planned, one concurrency group per apply, read-only
+plans on pull requests, actions pinned to commits)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tooling.plan_review import PLAN_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GITHUB = REPO_ROOT / ".github"
@@ -60,8 +63,8 @@ def _is_known_false_positive(finding: dict[str, Any]) -> bool:
 
 
 def test_there_are_workflows_and_actions_to_check() -> None:
-    assert {p.stem for p in WORKFLOWS} == {"pull-request", "deploy"}
-    assert {p.parent.name for p in ACTIONS} == {"toolchain", "deploy"}
+    assert {p.stem for p in WORKFLOWS} == {"pull-request", "deploy", "deploy-environment"}
+    assert {p.parent.name for p in ACTIONS} == {"toolchain"}
 
 
 def test_actionlint_finds_nothing() -> None:
@@ -145,21 +148,72 @@ def test_merges_to_main_deploy_dev_then_staging_then_prod() -> None:
     assert "needs" not in jobs["dev"]
     assert jobs["staging"]["needs"] == "dev"
     assert jobs["prod"]["needs"] == "staging"
+    for environment, job in jobs.items():
+        assert job["uses"] == "./.github/workflows/deploy-environment.yml"
+        assert job["with"] == {"environment": environment}
+        assert job["permissions"] == {"contents": "read", "id-token": "write"}
 
 
-@pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_each_deploy_job_is_protected_serialized_and_uses_oidc(environment: str) -> None:
-    job = _workflow("deploy")["jobs"][environment]
-    assert job["environment"] == environment
-    assert job["concurrency"] == {"group": f"deploy-{environment}", "cancel-in-progress": False}
-    assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    deploy = next(s for s in job["steps"] if s.get("uses") == "./.github/actions/deploy")
-    assert deploy["with"]["environment"] == environment
-    assert deploy["with"]["role-arn"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+def _environment_jobs() -> dict[str, Any]:
+    workflow = _workflow("deploy-environment")
+    assert set(_triggers(workflow)) == {"workflow_call"}
+    assert _triggers(workflow)["workflow_call"]["inputs"]["environment"]["required"] is True
+    return dict(workflow["jobs"])
 
 
-def test_the_deploy_action_plans_with_the_project_commands_then_deploys_the_stack() -> None:
-    runs = [step.get("run", "") for step in _steps(GITHUB / "actions" / "deploy" / "action.yml")]
-    assert "make install" in runs
-    assert any(r.startswith('make plan ENV="$ENVIRONMENT"') for r in runs)
-    assert 'npx cdktf deploy "fraud-detection-$ENVIRONMENT" --skip-synth --auto-approve' in runs
+def _run(job: dict[str, Any]) -> str:
+    return "\n".join(step.get("run", "") for step in job["steps"])
+
+
+def _uses(job: dict[str, Any], action: str) -> dict[str, Any]:
+    [step] = [s for s in job["steps"] if s.get("uses", "").startswith(f"{action}@")]
+    return step
+
+
+def test_the_plan_job_plans_read_only_and_keeps_the_plan_file_with_its_stack() -> None:
+    plan = _environment_jobs()["plan"]
+    assert plan["environment"] == "${{ inputs.environment }}-plan"
+    assert plan["permissions"] == {"contents": "read", "id-token": "write"}
+    credentials = _uses(plan, "aws-actions/configure-aws-credentials")
+    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
+    assert 'make plan ENV="$ENVIRONMENT" LOCK=0' in _run(plan)
+    upload = _uses(plan, "actions/upload-artifact")["with"]
+    stack_dir = "cdktf.out/stacks/fraud-detection-${{ inputs.environment }}"
+    # tooling/plan_review.py writes the plan file into the stack directory.
+    assert PLAN_FILE == "plan.tfplan"
+    assert [p for p in upload["path"].splitlines() if not p.lstrip().startswith("#")] == [
+        stack_dir, f"!{stack_dir}/.terraform",
+        "build/plan/${{ inputs.environment }}.json", "build/plan/${{ inputs.environment }}.md",
+    ]
+    assert upload["name"] == "plan-${{ inputs.environment }}"
+    # .terraform.lock.hcl is a hidden file: without it the apply could install other provider builds.
+    assert upload["include-hidden-files"] is True
+    assert upload["if-no-files-found"] == "error"
+
+
+def test_the_approved_apply_applies_exactly_the_saved_plan_file() -> None:
+    jobs = _environment_jobs()
+    apply = jobs["apply"]
+    assert apply["needs"] == "plan"
+    # The environment's protection rules (reviewers) gate this job, and only this job gets the deploy role.
+    assert apply["environment"] == "${{ inputs.environment }}"
+    assert apply["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
+    assert apply["permissions"] == {"contents": "read", "id-token": "write"}
+    assert apply["if"] == "github.ref == 'refs/heads/main'"
+    credentials = _uses(apply, "aws-actions/configure-aws-credentials")
+    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    download = _uses(apply, "actions/download-artifact")["with"]
+    assert download["name"] == _uses(jobs["plan"], "actions/upload-artifact")["with"]["name"]
+    commands = [line.strip() for line in _run(apply).splitlines() if line.strip().startswith("terraform")]
+    assert commands == [
+        'terraform -chdir="$STACK_DIR" init -input=false -lockfile=readonly',
+        f'terraform -chdir="$STACK_DIR" apply -input=false {PLAN_FILE}',
+    ]
+    assert "make install" not in _run(apply), "the apply synthesizes nothing: it uses the planned stack"
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, *ACTIONS], ids=lambda p: str(p.relative_to(GITHUB)))
+def test_nothing_deploys_without_a_reviewed_plan(path: Path) -> None:
+    text = path.read_text()
+    assert "cdktf deploy" not in text
+    assert "auto-approve" not in text

@@ -5,11 +5,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cdktf
 import pytest
-from terraform_json import at_path, ref
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from terraform_json import at_path, ref, referenced_policy, statement
 
-from modules.api import ACCESS_LOG_FORMAT, TransactionsApiProps
+from modules.api import (
+    ACCESS_LOG_FORMAT,
+    ROUTES,
+    Callers,
+    CustomDomainProps,
+    RouteCallers,
+    TransactionsApi,
+    TransactionsApiProps,
+    UsagePlanProducer,
+)
 from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
+
+SIGNED_STACKS = ("fraud-detection-dev", "fraud-detection-staging", "fraud-detection-prod")
+SUFFIXES = {"fraud-detection-dev": "dev", "fraud-detection-staging": "stg", "fraud-detection-prod": "prod",
+            "fraud-detection-local": "local"}
 
 REQUEST_SCHEMA = Path(__file__).resolve().parents[2] / "functions" / "fraudlib" / "schemas" / (
     "transaction_request.schema.json")
@@ -50,6 +65,7 @@ def test_post_validates_the_body_against_the_shared_request_schema(synthesized: 
     assert post["resource_id"] == ref("aws_api_gateway_resource",
                                       _id(synthesized, stack, "aws_api_gateway_resource", "api/transactions"), "id")
     assert post["api_key_required"] is True
+    assert post["authorization"] == ("NONE" if stack == "fraud-detection-local" else "AWS_IAM")
     assert post["request_validator_id"] == ref("aws_api_gateway_request_validator", validator_id, "id")
     assert (validator["validate_request_body"], validator["validate_request_parameters"]) == (True, False)
     assert post["request_models"] == {"application/json": ref("aws_api_gateway_model", model_id, "name")}
@@ -66,6 +82,7 @@ def test_get_requires_the_id_path_parameter(synthesized: SynthesizedApp, stack: 
     assert get["resource_id"] == ref("aws_api_gateway_resource",
                                      _id(synthesized, stack, "aws_api_gateway_resource", "api/transaction"), "id")
     assert get["api_key_required"] is True
+    assert get["authorization"] == ("NONE" if stack == "fraud-detection-local" else "AWS_IAM")
     assert get["request_parameters"] == {"method.request.path.id": True}
     assert get["request_validator_id"] == ref("aws_api_gateway_request_validator", validator_id, "id")
     assert (validator["validate_request_body"], validator["validate_request_parameters"]) == (False, True)
@@ -144,17 +161,64 @@ def test_every_method_logs_at_info_with_metrics_throttling_and_no_data_trace(
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-def test_usage_plan_throttles_and_carries_the_api_key(synthesized: SynthesizedApp, stack: str) -> None:
-    plan_id, plan = at_path(synthesized.resources(stack, "aws_api_gateway_usage_plan"), "api/usage-plan")
-    key_id, key = at_path(synthesized.resources(stack, "aws_api_gateway_api_key"), "api/api-key")
+def test_each_producer_has_its_own_usage_plan_and_key(synthesized: SynthesizedApp, stack: str) -> None:
+    plan_id, plan = at_path(synthesized.resources(stack, "aws_api_gateway_usage_plan"), "api/usage-plan-payments")
+    key_id, key = at_path(synthesized.resources(stack, "aws_api_gateway_api_key"), "api/api-key-payments")
     [plan_key] = synthesized.resources(stack, "aws_api_gateway_usage_plan_key").values()
     stage_id = _id(synthesized, stack, "aws_api_gateway_stage", "api/stage")
+    assert plan["name"] == key["name"] == f"fraud-transactions-api-{SUFFIXES[stack]}-payments"
     assert plan["throttle_settings"] == {"rate_limit": 1000, "burst_limit": 1000}
+    assert "quota_settings" not in plan
     assert plan["api_stages"] == [{"api_id": _api_ref(synthesized, stack, "id"),
                                    "stage": ref("aws_api_gateway_stage", stage_id, "stage_name")}]
     assert key["enabled"] is True
     assert plan_key == {"//": plan_key["//"], "key_id": ref("aws_api_gateway_api_key", key_id, "id"),
                         "key_type": "API_KEY", "usage_plan_id": ref("aws_api_gateway_usage_plan", plan_id, "id")}
+
+
+def _resource_policy(synthesized: SynthesizedApp, stack: str) -> tuple[dict, list[dict]]:
+    _, policy = at_path(synthesized.resources(stack, "aws_api_gateway_rest_api_policy"), "api/resource-policy")
+    return policy, referenced_policy(synthesized, stack, policy["policy"])
+
+
+@pytest.mark.parametrize("stack", SIGNED_STACKS)
+def test_signed_environments_admit_only_the_producers_roles_to_every_route(
+    synthesized: SynthesizedApp, stack: str
+) -> None:
+    policy, statements = _resource_policy(synthesized, stack)
+    assert policy["rest_api_id"] == _api_ref(synthesized, stack, "id")
+    assert [s["sid"] for s in statements] == ["ProducersRoles", "ProducersOnly"]
+    routes = [f"{_api_ref(synthesized, stack, 'execution_arn')}/*/{route}" for route in ROUTES]
+    allow, deny = statement(statements, "ProducersRoles"), statement(statements, "ProducersOnly")
+    [producer] = allow["condition"][0]["values"]
+    assert producer.endswith(f":role/fraud-producer-payments-{SUFFIXES[stack]}")
+    assert producer.startswith("arn:${data.aws_partition.")
+    for stmt, effect, test in ((allow, "Allow", "ArnEquals"), (deny, "Deny", "ArnNotEquals")):
+        assert stmt["effect"] == effect
+        assert stmt["actions"] == ["execute-api:Invoke"]
+        assert stmt["resources"] == routes
+        assert stmt["principals"] == [{"type": "AWS", "identifiers": ["*"]}]
+        assert stmt["condition"] == [{"test": test, "variable": "aws:PrincipalArn", "values": [producer]}]
+
+
+def test_the_emulator_stack_has_no_resource_policy_and_no_signatures(synthesized: SynthesizedApp) -> None:
+    # Its config says why (stacks/config.py): the played API Gateway checks API keys only.
+    assert synthesized.resources("fraud-detection-local", "aws_api_gateway_rest_api_policy") == {}
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_without_a_custom_domain_the_default_endpoint_serves(synthesized: SynthesizedApp, stack: str) -> None:
+    _, api = at_path(synthesized.resources(stack, "aws_api_gateway_rest_api"), "api/api")
+    assert api["disable_execute_api_endpoint"] is False
+    assert synthesized.resources(stack, "aws_api_gateway_domain_name") == {}
+
+
+@pytest.mark.parametrize("stack", SIGNED_STACKS)
+def test_a_changed_resource_policy_redeploys_the_api(synthesized: SynthesizedApp, stack: str) -> None:
+    _, deployment = at_path(synthesized.resources(stack, "aws_api_gateway_deployment"), "api/deployment")
+    policy_id = _id(synthesized, stack, "aws_api_gateway_rest_api_policy", "api/resource-policy")
+    assert f"aws_api_gateway_rest_api_policy.{policy_id}.policy" in deployment["triggers"]["redeployment"]
+    assert f"aws_api_gateway_rest_api_policy.{policy_id}" in deployment["depends_on"]
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
@@ -191,6 +255,7 @@ def _props(**overrides: object) -> TransactionsApiProps:
     base: dict[str, object] = {
         "api_name": "a", "function_name": "f", "function_invoke_arn": "i", "kms_key_arn": "k",
         "log_retention_days": 7, "request_schema": {"$schema": "http://json-schema.org/draft-04/schema#"},
+        "authorization": "NONE",
     }
     return TransactionsApiProps(**{**base, **overrides})  # type: ignore[arg-type]
 
@@ -217,3 +282,97 @@ def test_burst_below_rate_is_rejected() -> None:
 def test_shared_request_schema_declares_draft_4() -> None:
     schema = json.loads(REQUEST_SCHEMA.read_text())
     assert _props(request_schema=schema).request_schema is schema
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"authorization": "AWS_IAM", "route_callers": []}, "every route needs its callers"),
+        ({"authorization": "AWS_IAM", "route_callers": [
+            RouteCallers(sid="P", routes=[ROUTES[0]], callers=Callers(account_ids=["123456789012"]))]},
+         "GET/transactions"),
+        ({"authorization": "NONE", "route_callers": [
+            RouteCallers(sid="P", routes=ROUTES, callers=Callers(account_ids=["123456789012"]))]}, "need signed"),
+        ({"authorization": "NONE", "producers": []}, "at least one"),
+        ({"authorization": "NONE", "producers": [UsagePlanProducer(name="a"), UsagePlanProducer(name="a")]},
+         "distinct names"),
+        ({"authorization": "BASIC"}, "AWS_IAM or NONE"),
+    ],
+)
+def test_access_settings_that_leave_a_route_open_or_unusable_are_rejected(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        _props(**changes)
+
+
+def test_callers_must_name_someone() -> None:
+    with pytest.raises(ValueError, match="at least one role or account"):
+        Callers()
+
+
+REPORTERS = Callers(role_arns=["arn:aws:iam::111111111111:role/chargebacks"])
+PRODUCERS = Callers(role_arns=["arn:aws:iam::111111111111:role/payments"], account_ids=["222222222222"])
+LABEL_ROUTE = "POST/transactions/*/label"
+
+
+@pytest.fixture(scope="module")
+def custom_domain_api() -> dict:
+    """One API with a custom domain, producers by role and account, and a second route whose
+    callers are others (as a label route for outcome reporters would be)."""
+
+    stack = cdktf.TerraformStack(cdktf.Testing.app(), "custom-domain")
+    AwsProvider(stack, "aws", region="us-east-1")
+    TransactionsApi(stack, "api", _props(
+        request_schema=json.loads(REQUEST_SCHEMA.read_text()),
+        authorization="AWS_IAM",
+        producers=[UsagePlanProducer(name="payments", daily_quota=50_000), UsagePlanProducer(name="acquirer")],
+        route_callers=[RouteCallers(sid="Producers", routes=ROUTES, callers=PRODUCERS),
+                       RouteCallers(sid="OutcomeReporters", routes=[LABEL_ROUTE], callers=REPORTERS)],
+        custom_domain=CustomDomainProps(
+            domain_name="fraud-api.example.com",
+            certificate_arn="arn:aws:acm:us-east-1:111111111111:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"),
+    ))
+    return dict(json.loads(cdktf.Testing.synth(stack)))
+
+
+def _of_type(stack: dict, resource_type: str) -> dict[str, dict]:
+    return dict(stack.get("resource", {}).get(resource_type, {}))
+
+
+def test_a_custom_domain_requires_tls_1_2_and_disables_the_default_endpoint(custom_domain_api: dict) -> None:
+    [domain] = _of_type(custom_domain_api, "aws_api_gateway_domain_name").values()
+    [api] = _of_type(custom_domain_api, "aws_api_gateway_rest_api").values()
+    [mapping] = _of_type(custom_domain_api, "aws_api_gateway_base_path_mapping").values()
+    assert domain["security_policy"] == "TLS_1_2"
+    assert domain["endpoint_configuration"] == {"types": ["REGIONAL"]}
+    assert domain["domain_name"] == "fraud-api.example.com"
+    assert domain["regional_certificate_arn"].startswith("arn:aws:acm:us-east-1:")
+    assert api["disable_execute_api_endpoint"] is True
+    assert mapping["base_path"] == "v1"
+
+
+def test_each_route_admits_its_own_callers_only(custom_domain_api: dict) -> None:
+    documents = custom_domain_api["data"]["aws_iam_policy_document"]
+    [policy] = [d for name, d in documents.items() if name.startswith("api_resource-policy-doc")]
+    by_sid = {s["sid"]: s for s in policy["statement"]}
+    assert set(by_sid) == {"ProducersRoles", "ProducersAccounts", "ProducersOnly", "OutcomeReportersRoles",
+                           "OutcomeReportersOnly"}
+    assert [r.split("/*/", 1)[1] for r in by_sid["ProducersOnly"]["resources"]] == list(ROUTES)
+    assert [r.split("/*/", 1)[1] for r in by_sid["OutcomeReportersOnly"]["resources"]] == [LABEL_ROUTE]
+    # Producers are kept off the label route: the reporters' Deny admits the reporters' role alone.
+    assert by_sid["OutcomeReportersOnly"]["condition"] == [
+        {"test": "ArnNotEquals", "variable": "aws:PrincipalArn", "values": list(REPORTERS.role_arns)}]
+    # Outside the producers' roles and account, the producers' routes are denied.
+    assert by_sid["ProducersOnly"]["condition"] == [
+        {"test": "ArnNotEquals", "variable": "aws:PrincipalArn", "values": list(PRODUCERS.role_arns)},
+        {"test": "StringNotEquals", "variable": "aws:PrincipalAccount", "values": list(PRODUCERS.account_ids)},
+    ]
+
+
+def test_a_daily_quota_lands_in_the_producers_own_plan(custom_domain_api: dict) -> None:
+    plans = {p["name"]: p for p in _of_type(custom_domain_api, "aws_api_gateway_usage_plan").values()}
+    assert set(plans) == {"a-payments", "a-acquirer"}
+    assert plans["a-payments"]["quota_settings"] == {"limit": 50_000, "period": "DAY"}
+    assert "quota_settings" not in plans["a-acquirer"]
+    assert len(_of_type(custom_domain_api, "aws_api_gateway_api_key")) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cdktf
 import pytest
-from terraform_json import at_path, is_tls_only_deny, ref, referenced_policy
+from terraform_json import at_path, is_tls_only_deny, ref, referenced_policy, statement
 
 from modules.secure_bucket import SecureBucket, SecureBucketProps, bucket_lifecycle
 from tests.conftest import SynthesizedApp
@@ -101,7 +101,7 @@ def test_policy_denies_every_request_without_tls(
     block_id, _ = at_path(synthesized.resources(stack, "aws_s3_bucket_public_access_block"), f"{base}/public-access")
     _, policy = at_path(synthesized.resources(stack, "aws_s3_bucket_policy"), f"{base}/policy")
     assert policy["bucket"] == ref("aws_s3_bucket", bucket_id, "id")
-    [deny] = referenced_policy(synthesized, stack, policy["policy"])
+    deny = statement(referenced_policy(synthesized, stack, policy["policy"]), "DenyInsecureTransport")
     assert is_tls_only_deny(deny, "s3")
     arn = ref("aws_s3_bucket", bucket_id, "arn")
     assert deny["resources"] == [arn, f"{arn}/*"]

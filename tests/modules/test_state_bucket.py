@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from terraform_json import at_path, ref, referenced_policy
+from terraform_json import at_path, ref, referenced_policy, statement
 
 from tests.conftest import SynthesizedApp
 
@@ -57,7 +57,7 @@ def test_every_state_revision_is_kept_encrypted_and_private(
 def test_aws_state_bucket_denies_requests_without_tls(synthesized: SynthesizedApp) -> None:
     stack = "fraud-detection-state"
     _, policy = at_path(synthesized.resources(stack, "aws_s3_bucket_policy"), "state/bucket/policy")
-    [deny] = referenced_policy(synthesized, stack, policy["policy"])
+    deny = statement(referenced_policy(synthesized, stack, policy["policy"]), "DenyInsecureTransport")
     assert (deny["effect"], deny["actions"]) == ("Deny", ["s3:*"])
     assert deny["condition"] == [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}]
 
@@ -80,3 +80,106 @@ def test_state_objects_are_encrypted_with_the_state_key(synthesized: Synthesized
     backend = synthesized.stack(stack)["terraform"]["backend"]["s3"]
     # Either name the key, or send no encryption header so the bucket's SSE-KMS default applies.
     assert backend.get("kms_key_id") or not backend.get("encrypt")
+
+
+STATE = "fraud-detection-state"
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def _role(synthesized: SynthesizedApp, role: str) -> str:
+    [(partition_id, _)] = synthesized.data(STATE, "aws_partition").items()
+    [(account_id, _)] = synthesized.data(STATE, "aws_caller_identity").items()
+    return (f"arn:${{data.aws_partition.{partition_id}.partition}}:iam::"
+            f"${{data.aws_caller_identity.{account_id}.account_id}}:{role}")
+
+
+def _admitted(synthesized: SynthesizedApp) -> list[str]:
+    ci = [_role(synthesized, f"role/github-deploy/fraud-{access}-{env}")
+          for env in ENVIRONMENTS for access in ("deploy", "plan")]
+    return [*ci, _role(synthesized, "role/fraud-state-break-glass")]
+
+
+def _bucket_policy(synthesized: SynthesizedApp) -> list[dict]:
+    _, policy = at_path(synthesized.resources(STATE, "aws_s3_bucket_policy"), "state/bucket/policy")
+    return referenced_policy(synthesized, STATE, policy["policy"])
+
+
+def test_the_state_bucket_admits_the_ci_roles_and_the_break_glass_role_only(synthesized: SynthesizedApp) -> None:
+    bucket_id, _ = at_path(synthesized.resources(STATE, "aws_s3_bucket"), "state/bucket/bucket")
+    bucket = ref("aws_s3_bucket", bucket_id, "arn")
+    deny = statement(_bucket_policy(synthesized), "OnlyAdmittedRoles")
+    assert (deny["effect"], deny["actions"]) == ("Deny", ["s3:*"])
+    assert deny["resources"] == [bucket, f"{bucket}/*"]
+    assert deny["principals"] == [{"type": "AWS", "identifiers": ["*"]}]
+    assert deny["condition"] == [
+        {"test": "ArnNotEquals", "variable": "aws:PrincipalArn", "values": _admitted(synthesized)}]
+
+
+@pytest.mark.parametrize(("index", "environment"), list(enumerate(ENVIRONMENTS)))
+def test_each_environments_ci_roles_reach_their_own_state_prefix_only(
+    synthesized: SynthesizedApp, index: int, environment: str
+) -> None:
+    statements = _bucket_policy(synthesized)
+    roles = [_role(synthesized, f"role/github-deploy/fraud-{a}-{environment}") for a in ("deploy", "plan")]
+    objects, listing = statement(statements, f"StateObjects{index}"), statement(statements, f"StateListing{index}")
+    assert objects["resources"][0].endswith(f"/fraud-detection/{environment}/*")
+    assert sorted(objects["actions"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert listing["actions"] == ["s3:ListBucket"]
+    for stmt in (objects, listing):
+        assert {"test": "ArnEquals", "variable": "aws:PrincipalArn", "values": roles} in stmt["condition"]
+    assert {"test": "StringLike", "variable": "s3:prefix", "values": [f"fraud-detection/{environment}/*"]} in (
+        listing["condition"])
+
+
+def test_the_state_key_serves_s3_for_the_admitted_roles_and_the_audit_trail_only(synthesized: SynthesizedApp) -> None:
+    _, key = at_path(synthesized.resources(STATE, "aws_kms_key"), "state/key/key")
+    statements = referenced_policy(synthesized, STATE, key["policy"])
+    assert [s["sid"] for s in statements] == [
+        "KeyAdministrationByAccount", "ServicesActingForAdmittedRoles", "CloudTrailEncryptsLogFiles",
+        "CloudTrailDescribesKey"]
+    via = statement(statements, "ServicesActingForAdmittedRoles")
+    conditions = {c["variable"]: c for c in via["condition"]}
+    assert [v.split(".")[0] for v in conditions["kms:ViaService"]["values"]] == ["s3"]
+    assert conditions["aws:PrincipalArn"]["values"] == _admitted(synthesized)
+    assert "kms:CreateGrant" not in via["actions"]
+    trail_id, _ = at_path(synthesized.resources(STATE, "aws_cloudtrail"), "state/audit/trail")
+    for sid in ("CloudTrailEncryptsLogFiles", "CloudTrailDescribesKey"):
+        source = [c for c in statement(statements, sid)["condition"] if c["variable"] == "aws:SourceArn"]
+        assert source[0]["values"][0].endswith(":trail/fraud-detection-tfstate-access"), trail_id
+
+
+def test_every_object_call_on_the_state_bucket_is_recorded_by_a_trail_of_the_state_stack(
+    synthesized: SynthesizedApp,
+) -> None:
+    bucket_id, _ = at_path(synthesized.resources(STATE, "aws_s3_bucket"), "state/bucket/bucket")
+    key_id, _ = at_path(synthesized.resources(STATE, "aws_kms_key"), "state/key/key")
+    logs_id, _ = at_path(synthesized.resources(STATE, "aws_s3_bucket"), "state/audit/logs/bucket")
+    _, trail = at_path(synthesized.resources(STATE, "aws_cloudtrail"), "state/audit/trail")
+    assert trail["enable_log_file_validation"] is True
+    assert trail["kms_key_id"] == ref("aws_kms_key", key_id, "arn")
+    assert trail["s3_bucket_name"] == ref("aws_s3_bucket", logs_id, "bucket")
+    [selector] = trail["advanced_event_selector"]
+    fields = {f["field"]: f for f in selector["field_selector"]}
+    assert fields["eventCategory"]["equals"] == ["Data"]
+    assert fields["resources.type"]["equals"] == ["AWS::S3::Object"]
+    assert fields["resources.ARN"]["starts_with"] == [f"{ref('aws_s3_bucket', bucket_id, 'arn')}/"]
+    _, lifecycle = at_path(synthesized.resources(STATE, "aws_s3_bucket_lifecycle_configuration"),
+                           "state/audit/lifecycle")
+    assert lifecycle["rule"][0]["expiration"] == [{"days": 400}]
+
+
+def test_only_the_trail_writes_into_the_audit_log_bucket(synthesized: SynthesizedApp) -> None:
+    _, policy = at_path(synthesized.resources(STATE, "aws_s3_bucket_policy"), "state/audit/logs/policy")
+    statements = referenced_policy(synthesized, STATE, policy["policy"])
+    assert [s["sid"] for s in statements] == ["DenyInsecureTransport", "CloudTrailAclCheck", "CloudTrailWrite"]
+    for sid in ("CloudTrailAclCheck", "CloudTrailWrite"):
+        stmt = statement(statements, sid)
+        assert stmt["principals"][0]["identifiers"][0].startswith("cloudtrail.")
+        source = [c for c in stmt["condition"] if c["variable"] == "aws:SourceArn"]
+        assert source[0]["values"][0].endswith(":trail/fraud-detection-tfstate-access")
+
+
+def test_the_emulator_state_stack_has_no_trail_and_no_bucket_policy(synthesized: SynthesizedApp) -> None:
+    # stacks/emulator.py: moto applies a bucket-policy Deny without its conditions; no CloudTrail endpoint.
+    assert synthesized.resources("fraud-detection-state-local", "aws_cloudtrail") == {}
+    assert synthesized.resources("fraud-detection-state-local", "aws_s3_bucket_policy") == {}

@@ -124,7 +124,8 @@ def test_buckets_queues_and_topics_refuse_requests_without_tls(synthesized: Synt
             if not _denies_insecure_transport(policies.get(arn, []), service, arns):
                 missing.append(f"{kind}.{lid}")
     assert missing == []
-    assert len(policies) == (1 if stack == "fraud-detection-state" else 4)
+    # The state stack: the state bucket and its audit trail's log bucket.
+    assert len(policies) == (2 if stack == "fraud-detection-state" else 4)
 
 
 def test_only_the_emulator_goes_without_bucket_tls_policies(synthesized: SynthesizedApp) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SynthesizedApp
+from tests.modules.terraform_json import at_path
 
 REMOTE = {
     "fraud-detection-dev": ("fraud-detection-tfstate", "fraud-detection/dev/terraform.tfstate"),
@@ -46,6 +47,6 @@ def test_the_local_backend_lives_in_the_emulator(synthesized: SynthesizedApp) ->
 def test_bootstrap_stacks_keep_their_own_state_locally(synthesized: SynthesizedApp, stack: str) -> None:
     backend = synthesized.stack(stack)["terraform"].get("backend", {})
     assert "s3" not in backend
-    bucket = next(iter(synthesized.resources(stack, "aws_s3_bucket").values()))
+    _, bucket = at_path(synthesized.resources(stack, "aws_s3_bucket"), "state/bucket/bucket")
     expected = "fraud-detection-tfstate-local" if stack.endswith("local") else "fraud-detection-tfstate"
     assert bucket["bucket"] == expected
