@@ -83,6 +83,8 @@ class AccountStack(TerraformStack):
                     permissions_boundary_arn=boundary.arn,
                     code_signing=signing,
                     access=access,
+                    # Plans of pull requests run from their branches; only the deploy role is pinned.
+                    required_ref=env.deploy_ref if access == "deploy" else None,
                 )
                 role = DeployRole(self, f"{access}-{env.name}", role_props)
                 # The value of AWS_DEPLOY_ROLE_ARN in the GitHub environment `<env>`, or of

@@ -189,6 +189,9 @@ class EnvironmentConfig:
     """The AWS account the environment must deploy to. One account per environment is the
     recommended deployment (nothing the dev pipeline can do then reaches prod); when set, the
     provider refuses credentials of any other account (allowed_account_ids)."""
+    deploy_ref: str | None = None
+    """The only git ref whose CI jobs may assume the environment's deploy role (prod: main), or None
+    for any ref; the OIDC subject must carry the ref (README, CI/CD step 4)."""
 
     def __post_init__(self) -> None:
         where = f"environment {self.name!r}"
@@ -352,6 +355,7 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         functions=_functions(concurrency=100),
         api=_signed_api("prod"),
         operators_redrive_role="role/fraud-operations-prod",
+        deploy_ref="refs/heads/main",
         deletion_protection=True,
         log_retention_days=AUDIT_LOG_RETENTION_DAYS,
         tags=MappingProxyType({"DataClassification": "confidential"}),

@@ -56,6 +56,7 @@ POLICIES: Mapping[str, tuple[str, ...]] = {
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
 _ENVIRONMENT = re.compile(r"^[A-Za-z0-9_-]+$")
+_GIT_REF = re.compile(r"^refs/(heads|tags)/[A-Za-z0-9._/-]+$")
 _ROLE_PATH = re.compile(r"^/([A-Za-z0-9_-]+/)+$")
 
 
@@ -102,6 +103,10 @@ class DeployRoleProps:
     """Longest session a job gets; one hour covers a full deploy and keeps leaked tokens short-lived."""
     access: Access = "deploy"
     """`deploy` may change the environment; `plan` (for pull requests) may only read it."""
+    required_ref: str | None = None
+    """The only git ref whose jobs may assume the role (e.g. `refs/heads/main` for prod's deploy role);
+    None admits any ref of the GitHub environment. Needs the repository's OIDC subject to carry the ref
+    (README, CI/CD step 4): GitHub's default subject of an environment job names no branch."""
 
     def __post_init__(self) -> None:
         if not _REPOSITORY.match(self.github_repository):
@@ -114,6 +119,8 @@ class DeployRoleProps:
             raise ValueError("max_session_seconds must be within IAM's 3600..43200")
         if self.access not in ACCESS_LEVELS:
             raise ValueError(f"access {self.access!r} must be deploy or plan")
+        if self.required_ref is not None and not _GIT_REF.match(self.required_ref):
+            raise ValueError(f"required_ref {self.required_ref!r} must be a full ref such as refs/heads/main")
 
     @property
     def deploy_scope(self) -> DeployScope:
@@ -136,8 +143,10 @@ class DeployRoleProps:
 
     @property
     def subject(self) -> str:
-        """The OIDC `sub` claim of this repository's jobs in that GitHub environment."""
-        return f"repo:{self.github_repository}:environment:{self.github_environment}"
+        """The OIDC `sub` claim of this repository's jobs in that GitHub environment, with the ref
+        customization (README, CI/CD step 4): the required ref, or any ref."""
+        ref = self.required_ref or "*"
+        return f"repo:{self.github_repository}:environment:{self.github_environment}:ref:{ref}"
 
 
 class DeployRole(Construct):
@@ -193,8 +202,11 @@ def _github_trust(props: DeployRoleProps) -> PolicyStatement:
         principals=[Principal(type="Federated", identifiers=[props.oidc_provider_arn])],
         conditions=[
             Condition(test="StringEquals", variable=f"{GITHUB_OIDC_HOST}:aud", values=[STS_AUDIENCE]),
-            # StringEquals, not StringLike: one repository, one environment, nothing else.
-            Condition(test="StringEquals", variable=f"{GITHUB_OIDC_HOST}:sub", values=[props.subject]),
+            # One repository, one environment; StringEquals where one ref is required (prod's deploy
+            # role: main only), StringLike over the ref otherwise ("*" matches only the ref part,
+            # since the repository and environment parts hold no wildcard).
+            Condition(test="StringEquals" if props.required_ref else "StringLike",
+                      variable=f"{GITHUB_OIDC_HOST}:sub", values=[props.subject]),
         ],
     )
 

@@ -64,11 +64,13 @@ def test_only_this_repositorys_jobs_in_the_environment_may_assume_the_role(
     [principal] = statement["principals"]
     assert principal["type"] == "Federated"
     assert principal["identifiers"][0].startswith("${aws_iam_openid_connect_provider.")
-    assert sorted((c["test"], c["variable"], c["values"]) for c in statement["condition"]) == [
+    # Prod's deploy role admits jobs of main only; every other role any ref of its GitHub environment.
+    pinned = environment == "prod" and access == "deploy"
+    subject = f"repo:{REPOSITORY}:environment:{github_environment}:ref:" + ("refs/heads/main" if pinned else "*")
+    assert sorted((c["test"], c["variable"], c["values"]) for c in statement["condition"]) == sorted([
         ("StringEquals", "token.actions.githubusercontent.com:aud", ["sts.amazonaws.com"]),
-        ("StringEquals", "token.actions.githubusercontent.com:sub",
-         [f"repo:{REPOSITORY}:environment:{github_environment}"]),
-    ]
+        ("StringEquals" if pinned else "StringLike", "token.actions.githubusercontent.com:sub", [subject]),
+    ])
 
 
 @pytest.mark.parametrize("environment", sorted(SUFFIXES))
@@ -247,6 +249,8 @@ def test_the_github_repository_comes_from_settings() -> None:
         ({"role_path": "github-deploy"}, "role_path"),
         ({"max_session_seconds": 60}, "max_session_seconds"),
         ({"access": "admin"}, "access"),
+        ({"required_ref": "main"}, "required_ref"),
+        ({"required_ref": "refs/heads/*"}, "required_ref"),
     ],
 )
 def test_deploy_role_props_reject_what_would_widen_or_break_the_trust(change: dict[str, Any], message: str) -> None:
