@@ -123,14 +123,13 @@ class FraudDetectionStack(TerraformStack):
             if code_signing_supported(emulator_url) else None
         )
 
-        common_env = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO",
-                      "ENVIRONMENT": env.name}
+        common_env = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO"}
         wiring: dict[str, tuple[dict[str, str], list[PolicyStatement]]] = {
             "transaction_api": (
-                {"TABLE_NAME": table.table_name, "IDEMPOTENCY_TABLE_NAME": idempotency.table_name,
+                {"TABLE_NAME": table.table_name,
                  "MAX_AMOUNT": env.max_amount, "MAX_BODY_BYTES": str(env.max_body_bytes),
                  "DAY_SHARDS": str(env.day_shards), "TRANSACTION_TTL_DAYS": str(env.transaction_ttl_days)},
-                [*table.grant_write_and_lookup(), *idempotency.grant_records()],
+                table.grant_write_and_lookup(),
             ),
             "fraud_analyzer": (
                 {"TABLE_NAME": table.table_name, "CUSTOMER_INDEX_NAME": CUSTOMER_INDEX,

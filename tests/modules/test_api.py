@@ -11,7 +11,7 @@ from terraform_json import at_path, ref
 from modules.api import ACCESS_LOG_FORMAT, TransactionsApiProps
 from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
 
-REQUEST_SCHEMA = Path(__file__).resolve().parents[2] / "functions" / "fraudlib" / "schemas" / (
+REQUEST_SCHEMA = Path(__file__).resolve().parents[2] / "functions" / "transaction_api" / "schemas" / (
     "transaction_request.schema.json")
 
 

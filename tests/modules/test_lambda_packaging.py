@@ -49,7 +49,7 @@ def test_real_function_zip_holds_its_package_and_fraudlib_only(tmp_path: Path) -
     names = _names(build_function_zip("transaction_api", tmp_path).path)
     assert "transaction_api/app.py" in names
     assert "fraudlib/__init__.py" in names
-    assert "fraudlib/schemas/transaction_request.schema.json" in names
+    assert "transaction_api/transaction_request.py" in names
     assert {n.split("/", 1)[0] for n in names} == {"transaction_api", "fraudlib"}
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     assert not any("/tests/" in n or n.split("/")[-1].startswith("test_") for n in names)
