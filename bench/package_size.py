@@ -11,7 +11,7 @@ from modules.lambda_packaging import build_function_zip, build_layer_zip
 
 SECTION = "package size"
 TARGET_ZIP_KB = 100
-TARGET_LAYER_MB = 15
+TARGET_LAYER_MB = 20  # with the bytecode of every module (about 5.5 MB of it)
 
 
 def measure(work: Path, cache: Path) -> SectionResult:
