@@ -29,7 +29,8 @@ def new_item(
         raise ValueError("received_at must be timezone-aware")
     received_epoch = int(received_at.timestamp())
     timestamp = request.timestamp if request.timestamp is not None else received_epoch
-    return TransactionItem(
+    # Built from a request the model has validated and values computed here: nothing to validate again.
+    return TransactionItem.model_construct(
         **request.model_dump(exclude_none=True, exclude={"transaction_id", "timestamp"}),
         transaction_id=transaction_id,
         timestamp=timestamp,
