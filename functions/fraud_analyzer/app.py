@@ -25,6 +25,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from fraudlib.alert_message import FraudAlertMessage
 from fraudlib.scoring import Decision, evaluate
+from fraudlib.tracing import TRACED_LIBRARIES
 from fraudlib.transaction_item import is_marker_key
 
 from fraud_analyzer.outbox import AlertOutbox
@@ -34,7 +35,7 @@ from fraud_analyzer.settings import load_settings
 from fraud_analyzer.store import TransactionStore
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

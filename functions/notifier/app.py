@@ -25,13 +25,14 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from fraudlib.alert_message import FraudAlertMessage
+from fraudlib.tracing import TRACED_LIBRARIES
 from fraudlib.transaction_item import MalformedItemError
 
 from notifier.publisher import AlertPublisher
 from notifier.settings import IDEMPOTENCY_TTL_SECONDS, load_settings
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 # Powertools' Logger is accepted where a logging.Logger is typed: it has the same warning() API.
 processor = BatchProcessor(event_type=EventType.SQS, logger=cast(logging.Logger, logger))

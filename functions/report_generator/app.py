@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from fraudlib.reporting import DailyReportBuilder, render_csv, render_json, report_day
 from fraudlib.reporting.period import day_bounds
 from fraudlib.sharding import day_shard_keys
+from fraudlib.tracing import TRACED_LIBRARIES
 from fraudlib.transaction_item import MalformedItemError, TransactionItem
 
 from report_generator.items import to_report_transaction
@@ -28,7 +29,7 @@ from report_generator.settings import DEFAULT_TOP_N, load_settings
 from report_generator.store import DayIndexReader, ReportBucket
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 
 MAX_READ_THREADS = 8

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from fraudlib.tracing import TRACED_LIBRARIES
 from pydantic import ValidationError
 
 from transaction_api import dependencies
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 logger = Logger()
 # One subsegment per invocation (the handler) and one per AWS call (patched botocore): a route-level
 # subsegment in between would add X-Ray work to every request and tell nothing the handler's does not.
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 app = APIGatewayRestResolver()
 
