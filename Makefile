@@ -62,8 +62,7 @@ local: install ## The main job: deploy into a local AWS emulator and run transac
 local-destroy: install ## Destroy a kept local deployment, show the empty state, stop the emulator
 	$(RUN) python -m tooling.local_main destroy
 
-test: install ## Lint, then run the whole test suite
-	$(RUN) ruff check .
+test: install ## Run the whole test suite (ruff and mypy run inside it: tests/ci/test_static_checks.py)
 	$(RUN) pytest
 
 lint: install ## ruff
@@ -73,8 +72,8 @@ plan: install $(TF_CLI_CONFIG) ## Save and summarize a Terraform plan of one env
 	@test -n "$(ENV)" || { echo "usage: make plan ENV=<dev|staging|prod|local> [LOCK=0]"; exit 2; }
 	$(RUN) python -m tooling.plan_review plan --env $(ENV) $(if $(filter 0 false no,$(LOCK)),--no-lock,)
 
-typecheck: install ## mypy on stacks/ and modules/ (settings in pyproject.toml)
-	$(RUN) mypy stacks modules
+typecheck: install ## mypy on stacks/, modules/, functions/ and tooling/ (settings in pyproject.toml)
+	$(RUN) mypy
 
 synth-hcl: install $(TF_CLI_CONFIG) ## The exit path to plain Terraform: synthesize HCL into build/hcl/ and validate each stack
 	npx cdktf synth --hcl --output $(HCL_DIR)

@@ -16,7 +16,7 @@ from fraudlib.scoring.models import Decision, RuleHit, ScoreResult
 from fraudlib.timestamps import UtcMoment
 from fraudlib.transaction_item import TransactionFields, TransactionItem, malformed
 
-_TRANSACTION_FIELDS = frozenset(TransactionFields.model_fields)
+_TRANSACTION_FIELDS = set(TransactionFields.model_fields)
 
 
 class FraudAlertMessage(TransactionFields):

@@ -120,7 +120,7 @@ class TransactionRepository:
             if reason.get("Code") == "ConditionalCheckFailed" and holder:
                 # The marker (or, for an id claimed before markers existed, the record) that is there.
                 found = deserialize(holder)
-                timestamp = found.get("record_timestamp", found.get("timestamp"))
+                timestamp = found["record_timestamp"] if "record_timestamp" in found else found["timestamp"]
                 return IdTakenError(IdClaim(str(found.get("request_fingerprint", "")), int(timestamp)))
         if "TransactionConflict" in codes:
             # A concurrent copy is being written: its marker shows once its transaction committed.
@@ -142,7 +142,7 @@ class TransactionRepository:
             TableName=self._table_name,
             KeyConditionExpression=condition,
             ExpressionAttributeValues=serialize(values),
-            **({"ExpressionAttributeNames": names} if names else {}),  # type: ignore[arg-type]
+            **({"ExpressionAttributeNames": names} if names else {}),
             ConsistentRead=True,
             Limit=1,
         )
