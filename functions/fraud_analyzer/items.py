@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from fraudlib.scoring import Transaction
 from fraudlib.transaction_item import TransactionItem
 
+_COORDINATES = ("latitude", "longitude")
+
 
 def to_transaction(item: TransactionItem) -> Transaction:
-    """What the scoring rules look at, from a validated item."""
-    return Transaction(
-        transaction_id=item.transaction_id,
-        customer_id=item.customer_id,
-        timestamp=item.timestamp,
-        amount=item.amount,
-        currency=item.currency,
-        country=item.country,
-        merchant_category=item.merchant_category,
-        latitude=None if item.latitude is None else float(item.latitude),
-        longitude=None if item.longitude is None else float(item.longitude),
-    )
+    """What the scoring rules look at, from a validated item (the item's attributes of the same names;
+    coordinates as floats, which is what the distance computations take)."""
+    values = {field.name: getattr(item, field.name) for field in fields(Transaction)}
+    for name in _COORDINATES:
+        values[name] = None if values[name] is None else float(values[name])
+    return Transaction(**values)

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from fraudlib.reporting import ReportTransaction
 from fraudlib.transaction_item import TransactionItem
 
 
 def to_report_transaction(item: TransactionItem) -> ReportTransaction:
-    """What the daily report counts, from a validated item."""
-    return ReportTransaction(
-        transaction_id=item.transaction_id,
-        timestamp=item.timestamp,
-        customer_id=item.customer_id,
-        merchant_id=item.merchant_id,
-        terminal_id=item.terminal_id,
-        merchant_category=item.merchant_category,
-        country=item.country,
-        amount=item.amount,
-        currency=item.currency,
-        risk_score=item.risk_score,
-        decision=item.decision,
-        rules=tuple(reason.rule for reason in item.reasons),
-    )
+    """What the daily report counts, from a validated item: the item's attributes of the same names,
+    and the names of the rules that fired."""
+    values = {field.name: getattr(item, field.name) for field in fields(ReportTransaction) if field.name != "rules"}
+    return ReportTransaction(**values, rules=tuple(reason.rule for reason in item.reasons))
