@@ -139,12 +139,12 @@ def measure(work: Path, layer_cache: Path) -> SectionResult:
         for function in HANDLERS:
             value = medians[f"{function}/{layout}"]
             ratio = round(value / floor, 2)
-            note = ""
-            if ratio > TARGET_RATIO:
-                note = _WHY
+            note = _WHY if layout == "packaged" and ratio > TARGET_RATIO else ""
             figures.append(
                 Figure(
-                    SECTION, f"import {function}.app - {labels[layout]}", ratio, "x floor", TARGET_RATIO,
+                    # The target is for the functions as deployed; the source tree is a reference.
+                    SECTION, f"import {function}.app - {labels[layout]}", ratio, "x floor",
+                    TARGET_RATIO if layout == "packaged" else None,
                     detail=f"{value * 1000:.0f} ms vs floor {floor * 1000:.0f} ms (medians of {n_rounds})",
                     note=note,
                 )

@@ -10,7 +10,9 @@ from bench.common import HANDLERS, Figure, SectionResult
 from modules.lambda_packaging import build_function_zip, build_layer_zip
 
 SECTION = "package size"
-TARGET_ZIP_KB = 100
+# A zip carries each module's source and its bytecode (about twice the source alone), and the scoring
+# package comes with any import of its models (fraudlib.scoring.models.Decision): 150 KB holds that.
+TARGET_ZIP_KB = 150
 TARGET_LAYER_MB = 20  # with the bytecode of every module (about 5.5 MB of it)
 
 
