@@ -20,6 +20,7 @@ STACKS_DIR := cdktf.out/stacks
 HCL_DIR := build/hcl
 
 .PHONY: help install synth validate local local-destroy test lint clean
+.PHONY: up down status alerts report logs
 .PHONY: plan typecheck synth-hcl
 
 help: ## List the targets
@@ -56,11 +57,28 @@ validate: $(TF_CLI_CONFIG) ## terraform init -backend=false && terraform validat
 	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir validate -no-color | sed "s|^|$$(basename $$dir): |"; \
 	done
 
-local: install ## The main job: deploy into a local AWS emulator and run transactions end to end (KEEP=1 to stay up)
+local: install ## The main job: deploy into a local AWS emulator and run transactions end to end (KEEP=1: stay live, as make up)
 	$(RUN) python -m tooling.local_main run $(if $(filter 1 true yes,$(KEEP)),--keep,)
 
-local-destroy: install ## Destroy a kept local deployment, show the empty state, stop the emulator
+local-destroy: install ## Stop the live service, destroy the local deployment, show the empty state, stop the emulator
 	$(RUN) python -m tooling.local_main destroy
+
+up: install ## Deploy into the local emulator and stay live: the API on localhost, pollers in the background
+	$(RUN) python -m tooling.local_main up
+
+down: local-destroy ## Same as local-destroy
+
+status: install ## What of the live local pipeline runs (emulator, played service, pollers, function processes)
+	@$(RUN) python -m tooling.local_main status
+
+alerts: install ## Alerts the live local pipeline published since the last call
+	@$(RUN) python -m tooling.local_main alerts
+
+report: install ## Fire the daily report of the live local pipeline (DATE=YYYY-MM-DD, default today UTC)
+	@$(RUN) python -m tooling.local_main report $(if $(DATE),--date $(DATE),)
+
+logs: install ## The played functions' structured logs (FN=part of a function name, LINES=40)
+	@$(RUN) python -m tooling.local_main logs $(if $(FN),--fn $(FN),) $(if $(LINES),--lines $(LINES),)
 
 test: install ## Run the whole test suite (ruff and mypy run inside it: tests/ci/test_static_checks.py)
 	$(RUN) pytest
@@ -81,6 +99,30 @@ synth-hcl: install $(TF_CLI_CONFIG) ## The exit path to plain Terraform: synthes
 	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir init -backend=false -input=false -no-color >/dev/null; \
 	  TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_CONFIG)) terraform -chdir=$$dir validate -no-color | sed "s|^|$$(basename $$dir): |"; \
 	done
+
+# Fraud detection offline: the handbook's simulated transactions, training and the backtest.
+# Scoring code lives in functions/ (fraudlib), which the offline tools import as the analyzer does.
+DETECTION := PYTHONPATH=functions $(RUN) python -m tooling.detection
+SIMULATED := build/detection/transactions.csv
+HANDBOOK_TRAIN := 2018-07-25:2018-07-31
+HANDBOOK_TEST := 2018-08-08:2018-08-14
+# The shipped model: two months of the simulated data, which keeps `make train` within minutes.
+SHIPPED_TRAIN := 2018-07-01:2018-08-31
+
+.PHONY: simulate train backtest
+simulate: install ## Simulated card transactions (the handbook's generative process) -> build/detection/transactions.csv
+	$(DETECTION).simulate $(SIMULATED)
+
+$(SIMULATED):
+	$(MAKE) --no-print-directory simulate
+
+train: install $(if $(DATA),,$(SIMULATED)) ## Train the model -> functions/fraudlib/scoring/model.json (DATA=csv, default simulated; TRAIN=YYYY-MM-DD:YYYY-MM-DD)
+	$(DETECTION).train $(or $(DATA),$(SIMULATED)) $(if $(TRAIN),--train $(TRAIN),$(if $(DATA),,--train $(SHIPPED_TRAIN))) \
+	  $(if $(DATA),,--description "simulated by tooling/detection/simulate.py (handbook parameters, seed 0):")
+
+backtest: install $(if $(DATA),,$(SIMULATED)) ## Train on TRAIN, score TEST, compare with baselines (DATA, TRAIN, TEST, OUT; default: the handbook protocol on simulated data)
+	$(DETECTION).backtest $(or $(DATA),$(SIMULATED)) --train $(or $(TRAIN),$(HANDBOOK_TRAIN)) \
+	  --test $(or $(TEST),$(HANDBOOK_TEST)) --out $(or $(OUT),build/detection/scores.csv)
 
 .PHONY: bench
 bench: install ## Benchmarks -> bench/results.json + bench/RESULTS.md (BENCH_SKIP_DEPLOY=1: skip the local deploy)

@@ -16,6 +16,10 @@ ACCOUNT = "123456789012"
 
 _COMMON = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO"}
 
+# Function key -> component of its deployed name and its Powertools service name (stacks/function_specs.py).
+_NAMES = {"transaction_api": "transaction-api", "fraud_analyzer": "analyzer", "notifier": "notifier",
+          "report_generator": "report-generator", None: "floor"}
+
 
 def _function_env(function: str) -> dict[str, str]:
     """The variables the stack sets for `function`, with the dev environment's values."""
@@ -44,7 +48,7 @@ def _function_env(function: str) -> dict[str, str]:
 
 def runtime_env(task_root: str, function: str | None = None) -> dict[str, str]:
     """Variables the Lambda runtime itself sets (no credentials)."""
-    name = f"fraud-{(function or 'floor').replace('_', '-')}-dev"
+    name = f"fraud-{_NAMES[function]}-dev"
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "en_US.UTF-8",
@@ -67,6 +71,6 @@ def function_env(function: str, task_root: str) -> dict[str, str]:
     return {
         **runtime_env(task_root, function),
         **_COMMON,
-        "POWERTOOLS_SERVICE_NAME": function.replace("_", "-"),
+        "POWERTOOLS_SERVICE_NAME": _NAMES[function],
         **_function_env(function),
     }

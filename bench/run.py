@@ -16,14 +16,25 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import analyzer, api_hot_path, cold_start, layer_cache, local_deploy, package_size, report, synth
+from bench import (
+    analyzer,
+    api_hot_path,
+    cold_start,
+    detection,
+    layer_cache,
+    local_deploy,
+    package_size,
+    report,
+    synth,
+)
 from bench.common import Figure, SectionResult, not_measured
 from bench.machine import describe
 
 BENCH_DIR = Path(__file__).resolve().parent
-SECTIONS = ("package_size", "analyzer", "api", "cold_start", "synth", "local_deploy")
+SECTIONS = ("package_size", "analyzer", "detection", "api", "cold_start", "synth", "local_deploy")
 LABELS = {
-    "package_size": package_size.SECTION, "analyzer": analyzer.SECTION, "api": api_hot_path.SECTION,
+    "package_size": package_size.SECTION, "analyzer": analyzer.SECTION, "detection": detection.SECTION,
+    "api": api_hot_path.SECTION,
     "cold_start": cold_start.SECTION, "synth": synth.SECTION, "local_deploy": local_deploy.SECTION,
 }
 
@@ -38,6 +49,7 @@ def _section(name: str, work: Path, cache: Path, skip_deploy: bool) -> SectionRe
     runners: dict[str, Callable[[], SectionResult]] = {
         "package_size": lambda: package_size.measure(own, cache),
         "analyzer": lambda: analyzer.measure(own),
+        "detection": lambda: detection.measure(own),
         "api": lambda: api_hot_path.measure(own),
         "cold_start": lambda: cold_start.measure(own, cache),
         "synth": lambda: synth.measure(own),

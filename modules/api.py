@@ -108,10 +108,15 @@ class TransactionsApi(Construct):
     The deployment is replaced whenever a method, integration, model, validator or gateway
     response changes (a hash in its triggers, created before the old one is destroyed), and the
     hash is made of plan-time-known values only, so an unchanged API never shows a diff.
+
+    Attributes: `name` and `stage_name` (literals: API Gateway metrics are keyed by them, and
+    dashboards need them as plain JSON), `api_id`, `stage_arn`, `invoke_url`, `api_key_id`.
     """
 
     def __init__(self, scope: Construct, id_: str, props: TransactionsApiProps) -> None:
         super().__init__(scope, id_)
+        self.name = props.api_name
+        """Name of the REST API as a literal."""
         self.rest_api = ApiGatewayRestApi(
             self,
             "api",
@@ -240,6 +245,7 @@ class TransactionsApi(Construct):
             retention_in_days=props.log_retention_days,
             kms_key_id=props.kms_key_arn,
         )
+        self._stage_name = props.stage_name
         self.stage = ApiGatewayStage(
             self,
             "stage",
@@ -290,8 +296,8 @@ class TransactionsApi(Construct):
 
     @property
     def stage_name(self) -> str:
-        """Name of the stage."""
-        return self.stage.stage_name
+        """Name of the stage as a literal (the stage resource carries the same value)."""
+        return self._stage_name
 
     @property
     def invoke_url(self) -> str:

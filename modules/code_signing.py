@@ -1,27 +1,23 @@
-"""Code signing for the pipeline's functions: a Signer profile and the configuration Lambda checks.
+"""Code signing for the pipeline's functions: a Signer profile, the configuration Lambda checks, and
+an SSM parameter publishing the configuration's ARN to the environment's stack.
+
+Where it lives
+--------------
+In the account stack, deployed by an administrator, one per environment: an environment's deploy role
+may start signing jobs with its profile and attach its configuration to functions, but may not create,
+change or delete profiles or configurations (modules/ci/deploy_permissions.py), so a deployer cannot
+remove the control it is checked against. The configuration's ARN carries an id AWS generates, so
+the environment's stack reads it from the SSM parameter `config_arn_parameter_name(<suffix>)`.
 
 How a deployment package gets signed
 ------------------------------------
 With `untrusted_artifact_on_deployment = "Enforce"` (staging, prod), Lambda refuses to create or
-update a function whose zip does not carry a valid signature from the signing profile below. The
-zips this app builds and uploads directly (`filename`) are not signed, so an apply of an enforcing
-environment fails at CreateFunction/UpdateFunctionCode until the packages are signed. That is the
-point of the control, not an accident: only artifacts that went through the signing step can run.
-
-A team signs in one of two ways:
-
-1. In Terraform: upload each zip to a versioned S3 bucket (`aws_s3_object`), sign it with an
-   `aws_signer_signing_job` (`profile_name` = this profile, `source.s3` = the uploaded object and
-   its `version_id`, `destination.s3` = a prefix in the same or another bucket), and point the
-   function at the signed object (`s3_bucket`/`s3_key` from the job's `signed_object`) instead of
-   `filename`.
-2. In CI: `aws signer start-signing-job --profile-name <profile> --source 's3={bucketName=...,
-   key=...,version=...}' --destination 's3={bucketName=...,prefix=signed/}'`, then deploy the signed
-   object (e.g. `aws lambda update-function-code --s3-bucket ... --s3-key ...`).
-
-The signer needs `signer:StartSigningJob` on the profile and read access to the source object for
-whoever starts the job. `Warn` (dev, local) deploys unsigned packages and only logs a warning, so
-those environments work with the unsigned zips this app produces.
+update a function whose zip does not carry a valid signature from the signing profile below: upload
+each zip to a versioned S3 bucket (`aws_s3_object`), sign it with an `aws_signer_signing_job`
+(`profile_name` = this profile, `source.s3` = the uploaded object and its `version_id`,
+`destination.s3` = a prefix), and deploy the function from the job's `signed_object`. `Warn` (dev)
+deploys unsigned packages and only logs a warning. The signer needs `signer:StartSigningJob` on the
+profile and read access to the source object.
 """
 
 from __future__ import annotations
@@ -31,12 +27,19 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.lambda_code_signing_config import LambdaCodeSigningConfig
 from cdktf_cdktf_provider_aws.signer_signing_profile import SignerSigningProfile
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 # Signer profile names: letters, digits and underscores, at most 64; Terraform appends 26 characters
 # to a prefix.
 _PROFILE_NAME_PREFIX = re.compile(r"^[A-Za-z0-9_]{1,38}$")
 UNTRUSTED_ARTIFACT_POLICIES = ("Enforce", "Warn")
+
+
+def config_arn_parameter_name(name_suffix: str) -> str:
+    """SSM parameter holding the ARN of an environment's code signing configuration, named like the
+    environment's other resources (`/fraud-<suffix>/...`, inside the deploy role's name scope)."""
+    return f"/fraud-{name_suffix}/code-signing-config-arn"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +51,8 @@ class CodeSigningProps:
     never lets a cancelled profile's name be used again, so a re-created profile needs a new one."""
     description: str
     """What the configuration is for (shown in the Lambda console)."""
+    config_arn_parameter: str
+    """Name of the SSM parameter the configuration's ARN is published under (config_arn_parameter_name)."""
     untrusted_artifact_on_deployment: str = "Enforce"
     """`Enforce` rejects unsigned or foreign-signed packages; `Warn` only logs them."""
     platform_id: str = "AWSLambda-SHA384-ECDSA"
@@ -69,7 +74,7 @@ class CodeSigningProps:
 class CodeSigning(Construct):
     """A Signer profile for Lambda packages and a code signing configuration that trusts only it.
 
-    Attributes: `profile`, `config`, `profile_name`, `config_arn`.
+    Attributes: `profile`, `config`, `parameter`, `profile_name`, `profile_arn`, `config_arn`.
     """
 
     def __init__(self, scope: Construct, id_: str, props: CodeSigningProps) -> None:
@@ -88,11 +93,25 @@ class CodeSigning(Construct):
             allowed_publishers={"signing_profile_version_arns": [self.profile.version_arn]},
             policies={"untrusted_artifact_on_deployment": props.untrusted_artifact_on_deployment},
         )
+        # An ARN is no secret: a plain String parameter the environment's deploy and plan roles read.
+        self.parameter = SsmParameter(
+            self,
+            "config-arn",
+            name=props.config_arn_parameter,
+            type="String",
+            description=f"ARN of the code signing configuration: {props.description}",
+            value=self.config.arn,
+        )
 
     @property
     def profile_name(self) -> str:
         """Name of the signing profile (what signing jobs name)."""
         return self.profile.name
+
+    @property
+    def profile_arn(self) -> str:
+        """ARN of the signing profile (what StartSigningJob is scoped to)."""
+        return self.profile.arn
 
     @property
     def config_arn(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
@@ -25,9 +26,12 @@ _ADMIN_ACTIONS = (
 _USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom",
                 "kms:ReEncryptTo")
 # Services that encrypt on behalf of a caller of this account (the caller's IAM policy also counts).
-_VIA_SERVICES = ("dynamodb", "sqs", "sns", "s3", "lambda")
+PIPELINE_VIA_SERVICES = ("dynamodb", "sqs", "sns", "s3", "lambda")
 # Services that encrypt on their own behalf when delivering to our encrypted queues and topic.
-_DELIVERING_SERVICES = ("cloudwatch", "events", "sns")
+PIPELINE_DELIVERING_SERVICES = ("cloudwatch", "events", "sns")
+# Services that create grants on the key for the AWS resource they encrypt: a DynamoDB table for its
+# lifetime, a Lambda function for its environment variables. No other service of the pipeline does.
+_GRANTING_SERVICES = ("dynamodb", "lambda")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,24 +46,69 @@ class EncryptionKeyProps:
     """Account, region and partition the key policy is scoped to."""
     deletion_window_days: int = 30
     """Waiting period before a scheduled deletion; the maximum, to allow recovery from mistakes."""
+    via_services: Sequence[str] = PIPELINE_VIA_SERVICES
+    """Services (by endpoint prefix) through which admitted principals may use the key."""
+    service_users: Sequence[str] = ()
+    """Role ARNs that may use the key through those services (aws:PrincipalArn); more can be
+    admitted with `EncryptionKey.admit_service_users` once their roles exist."""
+    grant_creators: Sequence[str] = ()
+    """Role ARNs that may create grants for AWS resources (tables, functions) through the
+    granting services among `via_services`: the roles that create encrypted resources."""
+    delivering_services: Sequence[str] = PIPELINE_DELIVERING_SERVICES
+    """Services that use the key on their own behalf to deliver into encrypted queues and topics."""
+    log_groups: bool = True
+    """Let CloudWatch Logs encrypt this account's log groups with the key."""
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:
             raise ValueError("deletion_window_days must be 7..30")
+        if not self.via_services:
+            raise ValueError("via_services must name at least one service")
 
 
 class EncryptionKey(Construct):
     """A rotating CMK with an alias and a key policy scoped to this account and region.
 
-    The policy lets CloudWatch Logs (for this account's log groups), and DynamoDB, SQS, SNS, S3 and
-    Lambda acting for callers of this account, use the key; CloudWatch alarms, EventBridge and SNS may
-    use it to deliver into encrypted topics and queues of this account.
+    Administration is delegated to the account's IAM policies. Besides that, only the admitted
+    service users (by aws:PrincipalArn: the functions' roles, the deploy role) may use the key, and
+    only through the listed services acting for this account; only the grant creators may create
+    grants, and only for AWS resources of the granting services. CloudWatch Logs (for this
+    account's log groups) and the delivering services (alarms, EventBridge, SNS, into this
+    account's topics and queues) use it on their own behalf.
     """
 
     def __init__(self, scope: Construct, id_: str, props: EncryptionKeyProps) -> None:
         super().__init__(scope, id_)
+        self._props = props
+        self._service_users = list(props.service_users)
+        self._document = policy_document(self, "policy", self._statements())
+        self.key = KmsKey(
+            self,
+            "key",
+            description=props.description,
+            enable_key_rotation=True,  # yearly, the AWS default period
+            deletion_window_in_days=props.deletion_window_days,
+            policy=self._document.json,
+        )
+        self.alias = KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=self.key.key_id)
+
+    def admit_service_users(self, role_arns: Sequence[str]) -> None:
+        """Let `role_arns` use the key through the services too (for roles created after the key,
+        such as the functions' roles, which need the key's ARN themselves)."""
+        self._service_users.extend(role_arns)
+        self._document.put_statement([s.render() for s in self._statements()])
+
+    def _statements(self) -> list[PolicyStatement]:
+        props = self._props
         ctx = props.context
         account = [ctx.account_id]
+
+        def via(services: Sequence[str]) -> Condition:
+            return Condition(test="StringEquals", variable="kms:ViaService",
+                             values=[f"{svc}.{ctx.region}.{ctx.dns_suffix}" for svc in services])
+
+        anyone = [Principal(type="AWS", identifiers=["*"])]
+        this_account = Condition(test="StringEquals", variable="kms:CallerAccount", values=account)
         statements = [
             PolicyStatement(
                 sid="KeyAdministrationByAccount",
@@ -67,10 +116,11 @@ class EncryptionKey(Construct):
                 resources=["*"],  # in a key policy "*" means this key
                 principals=[Principal(type="AWS", identifiers=[ctx.account_root_arn])],
             ),
-            PolicyStatement(
+        ]
+        if props.log_groups:
+            statements.append(PolicyStatement(
                 sid="CloudWatchLogsForThisAccount",
-                actions=("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
-                         "kms:ReEncryptFrom", "kms:ReEncryptTo"),
+                actions=_USE_ACTIONS,
                 resources=["*"],
                 principals=[Principal(type="Service", identifiers=[f"logs.{ctx.region}.{ctx.dns_suffix}"])],
                 conditions=[
@@ -80,41 +130,43 @@ class EncryptionKey(Construct):
                         values=[ctx.arn("logs", "log-group:*")],
                     )
                 ],
-            ),
-            PolicyStatement(
-                sid="ServicesActingForThisAccount",
-                actions=(*_USE_ACTIONS, "kms:CreateGrant"),
+            ))
+        if self._service_users:
+            statements.append(PolicyStatement(
+                sid="ServicesActingForAdmittedRoles",
+                actions=_USE_ACTIONS,
                 resources=["*"],
-                principals=[Principal(type="AWS", identifiers=["*"])],
+                principals=anyone,
                 conditions=[
-                    Condition(test="StringEquals", variable="kms:CallerAccount", values=account),
-                    Condition(
-                        test="StringEquals",
-                        variable="kms:ViaService",
-                        values=[f"{svc}.{ctx.region}.{ctx.dns_suffix}" for svc in _VIA_SERVICES],
-                    ),
+                    this_account,
+                    via(props.via_services),
+                    Condition(test="ArnEquals", variable="aws:PrincipalArn", values=list(self._service_users)),
                 ],
-            ),
-            PolicyStatement(
+            ))
+        granting = [s for s in props.via_services if s in _GRANTING_SERVICES]
+        if props.grant_creators and granting:
+            statements.append(PolicyStatement(
+                sid="GrantsForEncryptedResources",
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                principals=anyone,
+                conditions=[
+                    this_account,
+                    via(granting),
+                    Condition(test="Bool", variable="kms:GrantIsForAWSResource", values=["true"]),
+                    Condition(test="ArnEquals", variable="aws:PrincipalArn", values=list(props.grant_creators)),
+                ],
+            ))
+        if props.delivering_services:
+            statements.append(PolicyStatement(
                 sid="DeliveryIntoEncryptedQueuesAndTopics",
                 actions=("kms:Decrypt", "kms:GenerateDataKey"),
                 resources=["*"],
-                principals=[
-                    Principal(type="Service", identifiers=[ctx.service_principal(s) for s in _DELIVERING_SERVICES])
-                ],
+                principals=[Principal(type="Service",
+                                      identifiers=[ctx.service_principal(s) for s in props.delivering_services])],
                 conditions=[Condition(test="StringEquals", variable="aws:SourceAccount", values=account)],
-            ),
-        ]
-        document = policy_document(self, "policy", statements)
-        self.key = KmsKey(
-            self,
-            "key",
-            description=props.description,
-            enable_key_rotation=True,  # yearly, the AWS default period
-            deletion_window_in_days=props.deletion_window_days,
-            policy=document.json,
-        )
-        self.alias = KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=self.key.key_id)
+            ))
+        return statements
 
     @property
     def key_arn(self) -> str:

@@ -73,7 +73,20 @@ class QueueMappingProps:
     batching_window_seconds: int = 0
     """Time to gather a batch; counts towards the visibility timeout the queue needs."""
     max_concurrency: int | None = None
-    """Upper bound of concurrent invocations from this queue (2..1000), below reserved concurrency."""
+    """Upper bound of concurrent invocations from this queue (2..1000, SQS's range), at most the
+    consumer's reserved concurrency; None leaves it to the reserved concurrency alone."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.batching_window_seconds <= 300:
+            raise ValueError(f"batching_window_seconds must be 0..300, got {self.batching_window_seconds}")
+        # SQS allows batches above 10 messages only with a batching window.
+        largest = 10_000 if self.batching_window_seconds else 10
+        if not 1 <= self.batch_size <= largest:
+            raise ValueError(
+                f"batch_size must be 1..{largest} with a {self.batching_window_seconds} s window, got {self.batch_size}"
+            )
+        if self.max_concurrency is not None and not 2 <= self.max_concurrency <= 1000:
+            raise ValueError(f"max_concurrency must be 2..1000, got {self.max_concurrency}")
 
 
 class QueueToFunction(Construct):

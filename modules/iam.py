@@ -8,38 +8,53 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
 
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from constructs import Construct
 
-# Actions that AWS documents as having no resource-level permissions: for these, and only
-# these, a policy may say Resource "*". Each entry says why it is needed.
-ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS: Mapping[str, str] = {
+Holder = Literal["function", "deploy"]
+"""Kind of principal an identity policy is written for: a function's role, or a CI deploy/plan role."""
+
+# Actions AWS documents as having no resource-level permissions. For these, and only these, an
+# identity policy may say Resource "*", and only for the kind of principal that needs them: a
+# function statement granting kms:CreateKey on "*" must fail even though a deploy role may.
+LAMBDA_VPC_ENI_ACTIONS: Mapping[str, str] = MappingProxyType({
     # Lambda attaches VPC functions through ENIs it creates in the function's role.
-    "ec2:CreateNetworkInterface": "Lambda VPC attachment: ENI creation",
-    "ec2:DescribeNetworkInterfaces": "Lambda VPC attachment: ENI lookup (Describe* has no resource scope)",
-    "ec2:DeleteNetworkInterface": "Lambda VPC attachment: ENI clean-up",
     "ec2:AssignPrivateIpAddresses": "Lambda VPC attachment: ENI addressing",
-    "ec2:UnassignPrivateIpAddresses": "Lambda VPC attachment: ENI addressing",
+    "ec2:CreateNetworkInterface": "Lambda VPC attachment: ENI creation",
+    "ec2:DeleteNetworkInterface": "Lambda VPC attachment: ENI clean-up",
+    "ec2:DescribeNetworkInterfaces": "Lambda VPC attachment: ENI lookup (Describe* has no resource scope)",
     "ec2:DescribeSubnets": "Lambda VPC attachment: subnet lookup",
+    "ec2:UnassignPrivateIpAddresses": "Lambda VPC attachment: ENI addressing",
+})
+"""What Lambda does, in a VPC function's role, to attach the function to its subnets."""
+
+XRAY_TRACING_ACTIONS: Mapping[str, str] = MappingProxyType({
     # X-Ray segments are not resources.
-    "xray:PutTraceSegments": "active tracing: segment upload",
     "xray:PutTelemetryRecords": "active tracing: daemon telemetry",
-    # Deploying an environment (modules/deploy_permissions.py): lookups Terraform makes while
+    "xray:PutTraceSegments": "active tracing: segment upload",
+})
+"""What active tracing does in a function's role."""
+
+_DEPLOY_ACTIONS_ON_ANY_RESOURCE: Mapping[str, str] = MappingProxyType({
+    # Deploying an environment (modules/ci/deploy_permissions.py): lookups Terraform makes while
     # planning, and creations of resources that have no name to scope by until they exist.
     "ec2:DescribeAvailabilityZones": "deploy: subnet placement lookup",
     "ec2:DescribeFlowLogs": "deploy: flow log refresh",
     "ec2:DescribeNetworkAcls": "deploy: VPC refresh (default network ACL)",
+    "ec2:DescribeNetworkInterfaces": "deploy: Lambda's network interfaces, waited on before subnets go",
     "ec2:DescribePrefixLists": "deploy: gateway endpoint prefix lists",
     "ec2:DescribeRouteTables": "deploy: route table refresh",
     "ec2:DescribeSecurityGroupRules": "deploy: security group rule refresh",
     "ec2:DescribeSecurityGroups": "deploy: security group refresh",
+    "ec2:DescribeSubnets": "deploy: subnet refresh",
     "ec2:DescribeVpcEndpointServices": "deploy: interface endpoint service lookup",
     "ec2:DescribeVpcEndpoints": "deploy: VPC endpoint refresh",
     "ec2:DescribeVpcs": "deploy: VPC refresh",
     "kms:CreateKey": "deploy: a key has no ARN before it exists",
     "kms:ListAliases": "deploy: alias refresh",
-    "lambda:CreateCodeSigningConfig": "deploy: a code-signing config has no ARN before it exists",
     "lambda:CreateEventSourceMapping": "deploy: scoped by the lambda:FunctionArn condition instead",
     "logs:CreateLogDelivery": "deploy: WAF log delivery to CloudWatch Logs",
     "logs:DeleteLogDelivery": "deploy: WAF log delivery to CloudWatch Logs",
@@ -49,7 +64,13 @@ ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS: Mapping[str, str] = {
     "logs:ListLogDeliveries": "deploy: WAF log delivery to CloudWatch Logs",
     "logs:PutResourcePolicy": "deploy: WAF log delivery resource policy",
     "logs:UpdateLogDelivery": "deploy: WAF log delivery to CloudWatch Logs",
-}
+})
+
+ACTIONS_ON_ANY_RESOURCE: Mapping[Holder, Mapping[str, str]] = MappingProxyType({
+    "function": MappingProxyType({**LAMBDA_VPC_ENI_ACTIONS, **XRAY_TRACING_ACTIONS}),
+    "deploy": _DEPLOY_ACTIONS_ON_ANY_RESOURCE,
+})
+"""Per kind of principal: the actions its identity policies may allow on Resource "*", each with why."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +104,7 @@ class PolicyStatement:
     actions: Sequence[str]
     """Fully named actions (a service wildcard only in a Deny)."""
     resources: Sequence[str]
-    """Specific ARNs; "*" only for actions in ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS."""
+    """Specific ARNs; "*" only for the actions ACTIONS_ON_ANY_RESOURCE lists for the policy's holder."""
     effect: str = "Allow"
     """Allow or Deny."""
     principals: Sequence[Principal] = field(default_factory=tuple)
@@ -97,13 +118,15 @@ class PolicyStatement:
         for action in self.actions:
             if self.effect == "Allow" and "*" in action:
                 raise ValueError(f"statement {self.sid}: wildcard action {action!r} is not allowed")
-        if "*" in self.resources and self.effect == "Allow" and not self.principals:
-            unscoped = [a for a in self.actions if a not in ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS]
-            if unscoped:
-                raise ValueError(
-                    f"statement {self.sid}: Resource '*' for actions that support resource-level "
-                    f"permissions: {unscoped}"
-                )
+
+    def unscoped_actions(self, holder: Holder | None) -> list[str]:
+        """Actions this statement allows on Resource "*" that `holder`'s principals may not have
+        there (all of them when no holder is named). Resource policies (with principals) and
+        Deny statements have none: there "*" is the resource itself, or a restriction."""
+        if "*" not in self.resources or self.effect != "Allow" or self.principals:
+            return []
+        allowed = ACTIONS_ON_ANY_RESOURCE[holder] if holder else {}
+        return [a for a in self.actions if a not in allowed]
 
     def render(self) -> dict[str, object]:
         """The statement as `aws_iam_policy_document` statement arguments."""
@@ -125,13 +148,26 @@ class PolicyStatement:
         return rendered
 
 
-def policy_document(scope: Construct, id_: str, statements: Sequence[PolicyStatement]) -> DataAwsIamPolicyDocument:
-    """Render statements into a policy document data source."""
+def policy_document(
+    scope: Construct, id_: str, statements: Sequence[PolicyStatement], *, holder: Holder | None = None
+) -> DataAwsIamPolicyDocument:
+    """Render statements into a policy document data source.
+
+    `holder` names the kind of principal an identity policy is for; a statement allowing an action
+    on Resource "*" that ACTIONS_ON_ANY_RESOURCE does not list for that holder fails the synth.
+    Resource and trust policies (statements with principals) need no holder."""
     if not statements:
         raise ValueError(f"policy document {id_} has no statements")
     sids = [s.sid for s in statements]
     if len(set(sids)) != len(sids):
         raise ValueError(f"policy document {id_} repeats statement ids: {sids}")
+    for statement in statements:
+        unscoped = statement.unscoped_actions(holder)
+        if unscoped:
+            raise ValueError(
+                f"policy document {id_}, statement {statement.sid}: Resource '*' for actions a "
+                f"{holder or 'unnamed'} principal may only have on specific resources: {unscoped}"
+            )
     return DataAwsIamPolicyDocument(scope, id_, statement=[s.render() for s in statements])
 
 

@@ -18,12 +18,16 @@ class IdempotencyTableProps:
     """Table name."""
     kms_key_arn: str
     """CMK for encryption at rest."""
+    deletion_protection: bool = True
+    """Refuse deletion through the API (secure default; dev and the emulator turn it off). Deleting
+    the table in production would drop every in-flight lock and reopen the duplicate window for
+    retried payments and alerts."""
 
 
 class IdempotencyTable(Construct):
     """PAY_PER_REQUEST table keyed by `id`, records expiring through TTL on `expiration`
-    (the Powertools defaults), PITR and CMK encryption. Records are short-lived, so the table
-    carries no deletion protection: losing it only reopens the duplicate window briefly."""
+    (the Powertools defaults), PITR, CMK encryption and deletion protection where the environment
+    asks for it."""
 
     def __init__(self, scope: Construct, id_: str, props: IdempotencyTableProps) -> None:
         super().__init__(scope, id_)
@@ -37,6 +41,7 @@ class IdempotencyTable(Construct):
             point_in_time_recovery={"enabled": True},
             server_side_encryption={"enabled": True, "kms_key_arn": props.kms_key_arn},
             ttl={"attribute_name": "expiration", "enabled": True},
+            deletion_protection_enabled=props.deletion_protection,
         )
 
     @property

@@ -15,17 +15,14 @@ from constructs import Construct
 
 from modules.alarms import MetricRef, ratio_alarm, threshold_alarm
 from modules.aws_context import AwsContext
-from modules.iam import PolicyStatement, policy_document, service_trust_policy
-from modules.lambda_packaging import PackagedCode
-
-_VPC_ENI_ACTIONS = (
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:CreateNetworkInterface",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSubnets",
-    "ec2:UnassignPrivateIpAddresses",
+from modules.iam import (
+    LAMBDA_VPC_ENI_ACTIONS,
+    XRAY_TRACING_ACTIONS,
+    PolicyStatement,
+    policy_document,
+    service_trust_policy,
 )
+from modules.lambda_packaging import PackagedCode
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +62,8 @@ class PipelineFunctionProps:
     layer_arns: Sequence[str] = field(default_factory=tuple)
     """Layers (the dependencies layer)."""
     policy_statements: Sequence[PolicyStatement] = field(default_factory=tuple)
-    """What the function's code may do: specific actions on specific ARNs."""
+    """What the function's code may do: specific actions on specific ARNs (Resource "*" only for
+    the actions modules/iam.py's ACTIONS_ON_ANY_RESOURCE lists for functions)."""
     runtime: str = "python3.11"
     """Lambda runtime."""
     architecture: str = "x86_64"
@@ -99,13 +97,16 @@ class PipelineFunction(Construct):
     created before it (retention, CMK), a failure destination for asynchronous invocations, and
     error-rate and throttle alarms.
 
-    Attributes: `function`, `role`, `log_group`, `function_name`, `function_arn`, `invoke_arn`.
+    Attributes: `name` (the literal name, for dashboards), `function`, `role`, `log_group`,
+    `function_name` (a reference, for wiring), `function_arn`, `invoke_arn`.
     """
 
     def __init__(self, scope: Construct, id_: str, props: PipelineFunctionProps) -> None:
         super().__init__(scope, id_)
         ctx = props.context
         name = props.function_name
+        self.name = name
+        """The function's name as a literal (known at synth: dashboards need it as plain JSON)."""
         self.log_group = CloudwatchLogGroup(
             self,
             "logs",
@@ -121,10 +122,8 @@ class PipelineFunction(Construct):
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[f"{self.log_group.arn}:log-stream:*"],
             ),
-            PolicyStatement(sid="VpcNetworkInterfaces", actions=_VPC_ENI_ACTIONS, resources=["*"]),
-            PolicyStatement(
-                sid="XRayTracing", actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
-            ),
+            PolicyStatement(sid="VpcNetworkInterfaces", actions=list(LAMBDA_VPC_ENI_ACTIONS), resources=["*"]),
+            PolicyStatement(sid="XRayTracing", actions=list(XRAY_TRACING_ACTIONS), resources=["*"]),
             PolicyStatement(sid="DecryptEnvironment", actions=["kms:Decrypt"], resources=[props.kms_key_arn]),
             PolicyStatement(
                 sid="AsyncFailureDestination",
@@ -133,7 +132,8 @@ class PipelineFunction(Construct):
             ),
             *props.policy_statements,
         ]
-        document = policy_document(self, "policy-doc", statements)
+        # A statement passed in that allows a deploy-only action on Resource "*" fails here.
+        document = policy_document(self, "policy-doc", statements, holder="function")
         self.role_policy = IamRolePolicy(self, "policy", role=self.role.id, name="least-privilege",
                                          policy=document.json)
 

@@ -58,6 +58,13 @@ class MessagingProps:
     redrive_allow_policy: bool = True
     """Let only the fraud queue redrive into the DLQ. Only an emulator that does not store redrive
     allow policies turns this off (see stacks/emulator.py)."""
+    alarm_source_arns: Sequence[str] = field(default_factory=tuple)
+    """CloudWatch alarms allowed to publish to the alert topic (aws:SourceArn, ArnLike patterns
+    allowed): this environment's alarms only, so another environment's alarms in a shared account
+    cannot page this environment's on-call."""
+    fraud_queue_senders: Sequence[str] = field(default_factory=tuple)
+    """Role ARNs allowed to send into the fraud queue (aws:PrincipalArn): the analyzer's role and
+    the operators' redrive role. More can be admitted with `Messaging.admit_fraud_queue_senders`."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.visibility_timeout_seconds <= 43_200:
@@ -70,10 +77,21 @@ class MessagingProps:
 
 class Messaging(Construct):
     """Fraud queue redriving to a DLQ after `max_receive_count` receives, the DLQ (accepting
-    redrives from the fraud queue only), and the alert topic that alarms and the notifier publish to."""
+    redrives from the fraud queue only), and the alert topic that alarms and the notifier publish to.
+
+    Attributes: `queue`, `dlq`, `topic`; the literal names `queue_name`, `dlq_name`, `topic_name`
+    (known at synth: dashboards need them as plain JSON); references `queue_arn`, `queue_url`,
+    `dlq_arn`, `dlq_url`, `topic_arn`.
+    """
 
     def __init__(self, scope: Construct, id_: str, props: MessagingProps) -> None:
         super().__init__(scope, id_)
+        self.queue_name = props.queue_name
+        """Name of the fraud queue (a literal)."""
+        self.dlq_name = props.dlq_name
+        """Name of the dead-letter queue (a literal)."""
+        self.topic_name = props.topic_name
+        """Name of the alert topic (a literal)."""
         account = [props.context.account_id]
         self.dlq = SqsQueue(
             self,
@@ -105,8 +123,9 @@ class Messaging(Construct):
                     {"redrivePermission": "byQueue", "sourceQueueArns": [self.queue.arn]}
                 ),
             )
-        queue_doc = policy_document(self, "queue-policy-doc", [deny_insecure_transport("sqs", [self.queue.arn])])
-        SqsQueuePolicy(self, "queue-policy", queue_url=self.queue.url, policy=queue_doc.json)
+        self._queue_senders = list(props.fraud_queue_senders)
+        self._queue_doc = policy_document(self, "queue-policy-doc", self._queue_statements())
+        SqsQueuePolicy(self, "queue-policy", queue_url=self.queue.url, policy=self._queue_doc.json)
 
         dlq_statements = [deny_insecure_transport("sqs", [self.dlq.arn])]
         for index, sender in enumerate(props.dlq_senders):
@@ -123,25 +142,47 @@ class Messaging(Construct):
         SqsQueuePolicy(self, "dlq-policy", queue_url=self.dlq.url, policy=dlq_doc.json)
 
         self.topic = SnsTopic(self, "topic", name=props.topic_name, kms_master_key_id=props.kms_key_arn)
-        topic_doc = policy_document(
-            self,
-            "topic-policy-doc",
-            [
-                deny_insecure_transport("sns", [self.topic.arn]),
-                PolicyStatement(
-                    sid="CloudWatchAlarmsPublish",
-                    actions=["sns:Publish"],
-                    resources=[self.topic.arn],
-                    principals=[Principal(type="Service", identifiers=[props.context.service_principal("cloudwatch")])],
-                    conditions=[Condition(test="StringEquals", variable="aws:SourceAccount", values=account)],
-                ),
-            ],
-        )
+        topic_statements = [deny_insecure_transport("sns", [self.topic.arn])]
+        if props.alarm_source_arns:
+            topic_statements.append(PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                actions=["sns:Publish"],
+                resources=[self.topic.arn],
+                principals=[Principal(type="Service", identifiers=[props.context.service_principal("cloudwatch")])],
+                conditions=[
+                    Condition(test="StringEquals", variable="aws:SourceAccount", values=account),
+                    Condition(test="ArnLike", variable="aws:SourceArn", values=list(props.alarm_source_arns)),
+                ],
+            ))
+        topic_doc = policy_document(self, "topic-policy-doc", topic_statements)
         SnsTopicPolicy(self, "topic-policy", arn=self.topic.arn, policy=topic_doc.json)
         if props.alert_email:
             SnsTopicSubscription(
                 self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=props.alert_email
             )
+
+    def admit_fraud_queue_senders(self, role_arns: Sequence[str]) -> None:
+        """Let `role_arns` send into the fraud queue too (for roles created after the queue, such as
+        the analyzer's, whose function needs the queue's URL)."""
+        self._queue_senders.extend(role_arns)
+        self._queue_doc.put_statement([s.render() for s in self._queue_statements()])
+
+    def _queue_statements(self) -> list[PolicyStatement]:
+        # An IAM policy in this account granting sqs:SendMessage on "*" would otherwise be enough to
+        # inject decisions the notifier turns into alerts. Without admitted senders, nobody sends.
+        admitted = [Condition(test="ArnNotEquals", variable="aws:PrincipalArn", values=list(self._queue_senders))]
+        statements = [
+            deny_insecure_transport("sqs", [self.queue.arn]),
+            PolicyStatement(
+                sid="OnlyAdmittedSenders",
+                effect="Deny",
+                actions=["sqs:SendMessage"],
+                resources=[self.queue.arn],
+                principals=[Principal(type="AWS", identifiers=["*"])],
+                conditions=admitted if self._queue_senders else [],
+            ),
+        ]
+        return statements
 
     @property
     def queue_arn(self) -> str:

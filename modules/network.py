@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -62,6 +63,9 @@ class PrivateNetwork(Construct):
     and to the gateway endpoints' prefix lists; the VPC's default security group allows nothing.
     Every flow (accepted and rejected) is logged to a CMK-encrypted log group: the record of which
     address talked to which, that an investigation of a compromised function starts from.
+    Every endpoint carries the same policy: only principals of this account, only on resources of
+    this account, so code in the VPC cannot move data out with another account's credentials or
+    into another account's bucket, queue or topic.
     """
 
     def __init__(self, scope: Construct, id_: str, props: PrivateNetworkProps) -> None:
@@ -138,6 +142,7 @@ class PrivateNetwork(Construct):
             referenced_security_group_id=self.endpoint_security_group.id,
         )
 
+        self.endpoint_policy = _account_perimeter(self, props.context)
         self.gateway_endpoints: dict[str, VpcEndpoint] = {}
         for service in props.gateway_endpoint_services:
             endpoint = VpcEndpoint(
@@ -147,6 +152,7 @@ class PrivateNetwork(Construct):
                 service_name=f"com.amazonaws.{region}.{service}",
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[self.route_table.id],
+                policy=self.endpoint_policy.json,
                 tags={"Name": f"{props.name}-{service}"},
             )
             VpcSecurityGroupEgressRule(
@@ -172,6 +178,7 @@ class PrivateNetwork(Construct):
                 private_dns_enabled=True,
                 subnet_ids=[s.id for s in self.subnets],
                 security_group_ids=[self.endpoint_security_group.id],
+                policy=self.endpoint_policy.json,
                 tags={"Name": f"{props.name}-{service}"},
             )
 
@@ -233,3 +240,33 @@ class PrivateNetwork(Construct):
     def function_security_group_ids(self) -> list[str]:
         """Security groups to attach to VPC functions."""
         return [self.function_security_group.id]
+
+
+def _account_perimeter(scope: Construct, ctx: AwsContext) -> DataAwsIamPolicyDocument:
+    """Endpoint policy admitting any call made by a principal of this account on a resource of this
+    account.
+
+    An endpoint policy grants nothing (the caller's IAM policy and the resource's policy still
+    decide); it only caps what passes through the endpoint, so it names no action list that each
+    new call of a function would have to extend. That is why this one document is written
+    directly, with Action "*", instead of through PolicyStatement, which refuses wildcards in
+    grants (tests/stacks/test_iam_policies.py exempts exactly this shape).
+    """
+    account = [ctx.account_id]
+    return DataAwsIamPolicyDocument(
+        scope,
+        "endpoint-policy",
+        statement=[
+            {
+                "sid": "OnlyThisAccountsPrincipalsOnThisAccountsResources",
+                "effect": "Allow",
+                "actions": ["*"],
+                "resources": ["*"],
+                "principals": [{"type": "AWS", "identifiers": ["*"]}],
+                "condition": [
+                    {"test": "StringEquals", "variable": "aws:PrincipalAccount", "values": account},
+                    {"test": "StringEquals", "variable": "aws:ResourceAccount", "values": account},
+                ],
+            }
+        ],
+    )

@@ -5,17 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
     S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
     S3BucketLifecycleConfigurationRuleTransition,
 )
 from constructs import Construct
 
 from modules.iam import PolicyStatement
-from modules.secure_bucket import SecureBucket, SecureBucketProps
+from modules.secure_bucket import SecureBucket, SecureBucketProps, bucket_lifecycle
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,11 +59,12 @@ class ReportsBucket(Construct):
                 tls_only_policy=props.tls_only_policy,
             ),
         )
-        S3BucketLifecycleConfiguration(
+        self.lifecycle = bucket_lifecycle(
             self,
             "lifecycle",
-            bucket=self.secure.bucket.id,
-            rule=[
+            self.secure,
+            noncurrent_version_days=props.noncurrent_expiry_days,
+            rules=[
                 S3BucketLifecycleConfigurationRule(
                     id="age-out-reports",
                     status="Enabled",
@@ -79,25 +77,8 @@ class ReportsBucket(Construct):
                             days=props.glacier_after_days, storage_class="GLACIER"
                         ),
                     ],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=props.noncurrent_expiry_days
-                        )
-                    ],
-                ),
-                # Applies to the whole bucket (an empty prefix): an upload abandoned anywhere, not
-                # only under reports/, is removed instead of being billed forever.
-                S3BucketLifecycleConfigurationRule(
-                    id="abort-incomplete-uploads",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
-                    ],
                 ),
             ],
-            # Versioning must be on before noncurrent-version rules are accepted.
-            depends_on=[self.secure.versioning],
         )
 
     @property

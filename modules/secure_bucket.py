@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
@@ -111,3 +119,54 @@ class SecureBucket(Construct):
     def bucket_arn(self) -> str:
         """ARN of the bucket."""
         return self.bucket.arn
+
+
+ABORT_INCOMPLETE_UPLOADS_DAYS = 7
+"""Days after which an abandoned multipart upload is removed instead of being billed forever."""
+
+
+def bucket_lifecycle(
+    scope: Construct,
+    id_: str,
+    bucket: SecureBucket,
+    *,
+    noncurrent_version_days: int,
+    rules: Sequence[S3BucketLifecycleConfigurationRule] = (),
+) -> S3BucketLifecycleConfiguration:
+    """The lifecycle of a secure bucket: its own `rules`, plus the two every bucket of the project
+    has, on the whole bucket (an empty prefix, which is also how S3 reports an empty filter back):
+    replaced or deleted object versions expire after `noncurrent_version_days`, abandoned
+    multipart uploads after ABORT_INCOMPLETE_UPLOADS_DAYS. Current objects are never expired here."""
+    if noncurrent_version_days < 1:
+        raise ValueError(f"noncurrent_version_days must be >= 1, got {noncurrent_version_days}")
+    whole_bucket = [S3BucketLifecycleConfigurationRuleFilter(prefix="")]
+    return S3BucketLifecycleConfiguration(
+        scope,
+        id_,
+        bucket=bucket.bucket.id,
+        rule=[
+            *rules,
+            S3BucketLifecycleConfigurationRule(
+                id="expire-noncurrent-versions",
+                status="Enabled",
+                filter=whole_bucket,
+                noncurrent_version_expiration=[
+                    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                        noncurrent_days=noncurrent_version_days
+                    )
+                ],
+            ),
+            S3BucketLifecycleConfigurationRule(
+                id="abort-incomplete-uploads",
+                status="Enabled",
+                filter=whole_bucket,
+                abort_incomplete_multipart_upload=[
+                    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                        days_after_initiation=ABORT_INCOMPLETE_UPLOADS_DAYS
+                    )
+                ],
+            ),
+        ],
+        # Versioning must be on before noncurrent-version rules are accepted.
+        depends_on=[bucket.versioning],
+    )

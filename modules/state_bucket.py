@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
 from constructs import Construct
 
 from modules.aws_context import AwsContext
 from modules.encryption import EncryptionKey, EncryptionKeyProps
-from modules.secure_bucket import SecureBucket, SecureBucketProps
+from modules.secure_bucket import SecureBucket, SecureBucketProps, bucket_lifecycle
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,28 +60,8 @@ class StateBucket(Construct):
             ),
         )
 
-        S3BucketLifecycleConfiguration(
-            self,
-            "lifecycle",
-            bucket=self.secure.bucket.id,
-            rule=[
-                S3BucketLifecycleConfigurationRule(
-                    id="expire-old-state-revisions",
-                    status="Enabled",
-                    # An empty prefix: the whole bucket (how S3 reports an empty filter back, too).
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=props.noncurrent_state_days,
-                        )
-                    ],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
-                    ],
-                )
-            ],
-            # Versioning must be on before noncurrent-version rules are accepted.
-            depends_on=[self.secure.versioning],
+        self.lifecycle = bucket_lifecycle(
+            self, "lifecycle", self.secure, noncurrent_version_days=props.noncurrent_state_days
         )
 
     @property

@@ -32,12 +32,17 @@ class TransactionsTableProps:
 
 
 class TransactionsTable(Construct):
-    """PAY_PER_REQUEST table keyed by transaction_id + timestamp, with a NEW_AND_OLD_IMAGES stream,
+    """PAY_PER_REQUEST table keyed by transaction_id + timestamp, with a NEW_IMAGE stream,
     a per-customer index (history for scoring), a per-day sharded index (daily reports), PITR,
-    CMK encryption and TTL."""
+    CMK encryption and TTL.
+
+    Attributes: `table`, `name` (a literal, for dashboards), `table_name`/`table_arn`/`stream_arn`
+    (references, for wiring)."""
 
     def __init__(self, scope: Construct, id_: str, props: TransactionsTableProps) -> None:
         super().__init__(scope, id_)
+        self.name = props.table_name
+        """Name of the table as a literal (known at synth: dashboards need it as plain JSON)."""
         self.table = DynamodbTable(
             self,
             "table",
@@ -59,7 +64,9 @@ class TransactionsTable(Construct):
                 ),
             ],
             stream_enabled=True,
-            stream_view_type="NEW_AND_OLD_IMAGES",
+            # The analyzer reads only the new item; an old image would put a second copy of every
+            # changed transaction (score write-backs included) into the stream for 24 hours.
+            stream_view_type="NEW_IMAGE",
             point_in_time_recovery={"enabled": True},
             server_side_encryption={"enabled": True, "kms_key_arn": props.kms_key_arn},
             ttl={"attribute_name": props.ttl_attribute, "enabled": True},

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
+from stacks.access_config import AccessConfigError, ApiAccess, ApiProducer, Principals, validate_role
+
 CodeSigningPolicy = Literal["Enforce", "Warn"]
 FunctionKey = Literal["transaction_api", "fraud_analyzer", "notifier", "report_generator"]
 FUNCTION_KEYS: tuple[FunctionKey, ...] = ("transaction_api", "fraud_analyzer", "notifier", "report_generator")
@@ -24,6 +26,9 @@ MAX_WAF_BODY_BYTES = 65_536
 _SUFFIX = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# PCI DSS v4 10.5.1: audit log history is kept for at least 12 months.
+AUDIT_LOG_RETENTION_DAYS = 365
 
 
 class ConfigError(ValueError):
@@ -129,7 +134,8 @@ class EnvironmentConfig:
     functions: MappingProxyType[str, FunctionSettings]
     """Sizing per function, keyed by function key (see FUNCTION_KEYS)."""
     log_retention_days: int = 7
-    """Retention of every log group of the environment."""
+    """Retention of every log group of the environment: at least AUDIT_LOG_RETENTION_DAYS (a year, PCI DSS
+    v4 10.5.1) where the data is confidential (tag DataClassification), 7 days where it is synthetic."""
     alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
     """Alarm thresholds."""
     api_throttle: ApiThrottle = field(default_factory=ApiThrottle)
@@ -168,9 +174,26 @@ class EnvironmentConfig:
     """Extra tags, merged into the provider's default tags."""
     emulator: EmulatorSettings | None = None
     """Set only for the local emulator environment."""
+    api: ApiAccess
+    """Who may call the API and how they authenticate (SigV4 by default; see stacks/access_config.py)."""
+    operators_redrive_role: str
+    """Role operators move messages from the DLQ back into the fraud queue with (a role ARN, or
+    `role/<path/>name` in the environment's account): besides the analyzer, the only principal the
+    fraud queue accepts messages from."""
+    account_id: str | None = None
+    """The AWS account the environment must deploy to. One account per environment is the
+    recommended deployment (nothing the dev pipeline can do then reaches prod); when set, the
+    provider refuses credentials of any other account (allowed_account_ids)."""
 
     def __post_init__(self) -> None:
         where = f"environment {self.name!r}"
+        try:
+            self.api.validate(where)
+            validate_role(self.operators_redrive_role, f"{where}: operators_redrive_role")
+        except AccessConfigError as exc:
+            raise ConfigError(str(exc)) from exc
+        if self.account_id is not None and not _ACCOUNT_ID.match(self.account_id):
+            raise ConfigError(f"{where}: account_id {self.account_id!r} is not a 12-digit account id")
         if not _SUFFIX.match(self.name_suffix):
             raise ConfigError(f"{where}: name_suffix must match {_SUFFIX.pattern}, got {self.name_suffix!r}")
         if not _REGION.match(self.region):
@@ -184,6 +207,11 @@ class EnvironmentConfig:
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             raise ConfigError(
                 f"{where}: log_retention_days {self.log_retention_days} is not a CloudWatch Logs retention value"
+            )
+        if self.tags.get("DataClassification") == "confidential" and self.log_retention_days < AUDIT_LOG_RETENTION_DAYS:
+            raise ConfigError(
+                f"{where}: log_retention_days {self.log_retention_days} is below the {AUDIT_LOG_RETENTION_DAYS} "
+                "days of audit history PCI DSS v4 10.5.1 asks for where data is confidential"
             )
         self.alarms.validate(where)
         self.api_throttle.validate(where)
@@ -223,8 +251,15 @@ class EnvironmentConfig:
             )
         if not 0 <= self.notifier_batch_window_seconds <= 300:
             raise ConfigError(f"{where}: notifier_batch_window_seconds must be 0..300")
+        # The notifier's reserved concurrency also caps the fraud-queue mapping's pollers, and SQS
+        # accepts a mapping's maximum concurrency only within 2..1000.
+        if not 2 <= notifier.reserved_concurrency <= 1000:
+            raise ConfigError(
+                f"{where}: the notifier's reserved_concurrency ({notifier.reserved_concurrency}) caps the fraud "
+                "queue's mapping and must be 2..1000"
+            )
 
-    def function(self, key: str) -> FunctionSettings:
+    def function(self, key: FunctionKey) -> FunctionSettings:
         """Settings of one function by key."""
         return self.functions[key]
 
@@ -270,6 +305,13 @@ def _functions(concurrency: int, **overrides: FunctionSettings) -> MappingProxyT
     return MappingProxyType(base)
 
 
+def _signed_api(suffix: str) -> ApiAccess:
+    # The payment service signs with its own role in the environment's account; a producer in
+    # another account is named by role ARN or account id instead.
+    payments = Principals(roles=(f"role/fraud-producer-payments-{suffix}",))
+    return ApiAccess(producers=(ApiProducer(name="payments", principals=payments),))
+
+
 def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
     dev = EnvironmentConfig(
         name="dev",
@@ -277,6 +319,8 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         name_suffix="dev",
         functions=_functions(concurrency=10),
         tags=MappingProxyType({"DataClassification": "synthetic"}),
+        api=_signed_api("dev"),
+        operators_redrive_role="role/fraud-operations-dev",
     )
     staging = replace(
         dev,
@@ -284,15 +328,20 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         name_suffix="stg",
         functions=_functions(concurrency=20),
         tags=MappingProxyType({"DataClassification": "confidential"}),
+        log_retention_days=AUDIT_LOG_RETENTION_DAYS,
         code_signing="Enforce",
+        api=_signed_api("stg"),
+        operators_redrive_role="role/fraud-operations-stg",
     )
     prod = replace(
         dev,
         name="prod",
         name_suffix="prod",
         functions=_functions(concurrency=100),
+        api=_signed_api("prod"),
+        operators_redrive_role="role/fraud-operations-prod",
         deletion_protection=True,
-        log_retention_days=7,
+        log_retention_days=AUDIT_LOG_RETENTION_DAYS,
         tags=MappingProxyType({"DataClassification": "confidential"}),
         code_signing="Enforce",
     )
@@ -303,6 +352,15 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
         name="local",
         name_suffix="local",
         emulator=EmulatorSettings(endpoint_url=local_endpoint),
+        api=ApiAccess(
+            producers=(ApiProducer(name="payments"),),
+            authorization="NONE",
+            unsigned_reason=(
+                "the emulator checks no signatures and the played API Gateway (tooling/lambda_service) "
+                "and the end-to-end tests call it with the API key only; dev, staging and prod sign"
+            ),
+        ),
+        operators_redrive_role="role/fraud-operations-local",
     )
     return {env.name: env for env in (dev, staging, prod, local)}
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from cdktf import Aspects, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from constructs import Construct
 
 from modules.api import TransactionsApi, TransactionsApiProps
 from modules.aws_context import AwsContext
-from modules.code_signing import CodeSigning, CodeSigningProps
+from modules.ci.permissions_boundary import boundary_policy_arn
+from modules.code_signing import config_arn_parameter_name
 from modules.dependencies_layer import DependenciesLayer, DependenciesLayerProps
 from modules.encryption import EncryptionKey, EncryptionKeyProps
 from modules.event_wiring import QueueMappingProps, QueueToFunction, StreamMappingProps, StreamToFunction
-from modules.iam import PolicyStatement
 from modules.idempotency_table import IdempotencyTable, IdempotencyTableProps
 from modules.lambda_function import PipelineFunction, PipelineFunctionProps
 from modules.messaging import Messaging, MessagingProps, ServiceSender
@@ -19,26 +20,22 @@ from modules.monitoring import PipelineMonitoring, PipelineMonitoringProps
 from modules.naming import Naming
 from modules.network import PrivateNetwork, PrivateNetworkProps
 from modules.reports_bucket import ReportsBucket, ReportsBucketProps
+from modules.role_boundary import PermissionsBoundaryOnEveryRole
 from modules.schedule import DailySchedule, DailyScheduleProps
-from modules.transactions_table import CUSTOMER_INDEX, DAY_INDEX, TransactionsTable, TransactionsTableProps
+from modules.transactions_table import TransactionsTable, TransactionsTableProps
 from modules.web_acl import ApiWebAcl, ApiWebAclProps
+from stacks.access_config import ci_role, role_arn
 from stacks.artifacts import FunctionArtifacts
-from stacks.config import EnvironmentConfig
+from stacks.config import EnvironmentConfig, FunctionKey
 from stacks.emulator import (
     EmulatorRoundTrip,
     bucket_tls_policy_supported,
     code_signing_supported,
     redrive_allow_policy_supported,
 )
+from stacks.function_specs import PipelineResources, function_specs
 from stacks.provider import aws_provider, standard_tags
 from stacks.remote_state import RemoteStateSettings, use_remote_state
-
-_DESCRIPTIONS = {
-    "transaction_api": "Accepts and serves transactions (POST /transactions, GET /transactions/{id})",
-    "fraud_analyzer": "Scores new transactions from the table's stream and queues review/block decisions",
-    "notifier": "Publishes one alert per queued fraud decision to the alert topic",
-    "report_generator": "Writes the daily fraud report (JSON and CSV) to the reports bucket",
-}
 
 
 class FraudDetectionStack(TerraformStack):
@@ -61,12 +58,18 @@ class FraudDetectionStack(TerraformStack):
             Aspects.of(self).add(EmulatorRoundTrip())
         naming = Naming(project="fraud", suffix=env.name_suffix)
         ctx = AwsContext(self, "context")
+        # Every role of the stack carries the environment's boundary (created by the account stack).
+        boundary_arn = boundary_policy_arn(ctx.partition, ctx.account_id, env.name)
+        Aspects.of(self).add(PermissionsBoundaryOnEveryRole(boundary_arn))
         disposable = env.emulator is not None  # emulator data may be destroyed with the stack
 
+        deploy_role_arn = role_arn(ci_role("deploy", env.name), partition=ctx.partition, account_id=ctx.account_id)
+        redrive_role_arn = role_arn(env.operators_redrive_role, partition=ctx.partition, account_id=ctx.account_id)
         key = EncryptionKey(
             self, "encryption",
             EncryptionKeyProps(alias=naming.name("pipeline"), description=f"Fraud-detection pipeline ({env.name})",
-                               context=ctx),
+                               context=ctx, service_users=[deploy_role_arn, redrive_role_arn],
+                               grant_creators=[deploy_role_arn]),
         )
         network = PrivateNetwork(
             self, "network",
@@ -80,15 +83,16 @@ class FraudDetectionStack(TerraformStack):
         )
         idempotency = IdempotencyTable(
             self, "idempotency",
-            IdempotencyTableProps(table_name=naming.name("idempotency"), kms_key_arn=key.key_arn),
+            IdempotencyTableProps(table_name=naming.name("idempotency"), kms_key_arn=key.key_arn,
+                                  deletion_protection=env.deletion_protection),
         )
         rule_name = naming.name("daily-report")
         messaging = Messaging(
             self, "messaging",
             MessagingProps(
-                queue_name=naming.name("fraud-queue", "queue"),
-                dlq_name=naming.name("fraud-dlq", "queue"),
-                topic_name=naming.name("fraud-alerts", "queue"),
+                queue_name=naming.name("queue", "queue"),
+                dlq_name=naming.name("dlq", "queue"),
+                topic_name=naming.name("alerts", "topic"),
                 kms_key_arn=key.key_arn,
                 context=ctx,
                 visibility_timeout_seconds=env.fraud_queue_visibility_seconds,
@@ -96,6 +100,9 @@ class FraudDetectionStack(TerraformStack):
                                            source_arn=ctx.arn("events", f"rule/{rule_name}"))],
                 alert_email=env.alert_email,
                 redrive_allow_policy=redrive_allow_policy_supported(emulator_url),
+                # Every alarm of the environment is named <project>-<component>-<suffix>-<what>.
+                alarm_source_arns=[ctx.arn("cloudwatch", f"alarm:{naming.name('*')}-*")],
+                fraud_queue_senders=[redrive_role_arn],
             ),
         )
         reports = ReportsBucket(
@@ -111,69 +118,45 @@ class FraudDetectionStack(TerraformStack):
             self, "dependencies", DependenciesLayerProps(layer_name=naming.name("dependencies"), code=artifacts.layer)
         )
 
-        signing = (
-            CodeSigning(
-                self, "code-signing",
-                CodeSigningProps(
-                    profile_name_prefix=f"fraud_functions_{env.name_suffix}_".replace("-", "_"),
-                    description=f"Fraud-detection functions ({env.name}): only packages signed by the profile",
-                    untrusted_artifact_on_deployment=env.code_signing,
-                ),
-            )
+        # The code signing configuration belongs to the account stack (no deploy may change it): its
+        # ARN, which carries an id AWS generates, is published there in an SSM parameter.
+        signing_config_arn = (
+            DataAwsSsmParameter(self, "code-signing-config", name=config_arn_parameter_name(env.name_suffix)).value
             if code_signing_supported(emulator_url) else None
         )
 
         common_env = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO"}
-        wiring: dict[str, tuple[dict[str, str], list[PolicyStatement]]] = {
-            "transaction_api": (
-                {"TABLE_NAME": table.table_name,
-                 "MAX_AMOUNT": env.max_amount, "MAX_BODY_BYTES": str(env.max_body_bytes),
-                 "DAY_SHARDS": str(env.day_shards), "TRANSACTION_TTL_DAYS": str(env.transaction_ttl_days)},
-                table.grant_write_and_lookup(),
-            ),
-            "fraud_analyzer": (
-                {"TABLE_NAME": table.table_name, "CUSTOMER_INDEX_NAME": CUSTOMER_INDEX,
-                 "HISTORY_WINDOW_DAYS": str(env.history_window_days), "FRAUD_QUEUE_URL": messaging.queue_url},
-                [*table.grant_stream_read(), *table.grant_score_updates(), *table.grant_index_query(CUSTOMER_INDEX),
-                 *messaging.grant_send()],
-            ),
-            "notifier": (
-                {"ALERT_TOPIC_ARN": messaging.topic_arn, "IDEMPOTENCY_TABLE_NAME": idempotency.table_name},
-                [*messaging.grant_consume(), *messaging.grant_publish(), *idempotency.grant_records()],
-            ),
-            "report_generator": (
-                {"TABLE_NAME": table.table_name, "DAY_INDEX_NAME": DAY_INDEX, "DAY_SHARDS": str(env.day_shards),
-                 "REPORTS_BUCKET": reports.bucket_name},
-                [*table.grant_index_query(DAY_INDEX), *reports.grant_write_reports()],
-            ),
-        }
-        functions: dict[str, PipelineFunction] = {}
-        for fn_key, (fn_env, statements) in wiring.items():
-            settings = env.function(fn_key)
-            functions[fn_key] = PipelineFunction(
-                self, fn_key.replace("_", "-"),
+        specs = function_specs(env, PipelineResources(table=table, idempotency=idempotency, messaging=messaging,
+                                                      reports=reports))
+        functions: dict[FunctionKey, PipelineFunction] = {}
+        for spec in specs.values():
+            functions[spec.key] = PipelineFunction(
+                self, spec.name,
                 PipelineFunctionProps(
-                    function_name=naming.name(fn_key.replace("_", "-"), "lambda"),
-                    description=_DESCRIPTIONS[fn_key],
-                    handler=f"{fn_key}.app.handler",
-                    code=artifacts.code[fn_key],
+                    function_name=naming.name(spec.name, "lambda"),
+                    description=spec.description,
+                    handler=spec.handler,
+                    code=artifacts.code[spec.key],
                     context=ctx,
                     kms_key_arn=key.key_arn,
                     subnet_ids=network.subnet_ids,
                     security_group_ids=network.function_security_group_ids,
                     alarm_topic_arn=messaging.topic_arn,
                     async_failure_destination_arn=messaging.dlq_arn,
-                    timeout_seconds=settings.timeout_seconds,
-                    memory_mb=settings.memory_mb,
-                    reserved_concurrency=settings.reserved_concurrency,
+                    timeout_seconds=spec.settings.timeout_seconds,
+                    memory_mb=spec.settings.memory_mb,
+                    reserved_concurrency=spec.settings.reserved_concurrency,
                     log_retention_days=env.log_retention_days,
-                    environment={**common_env, "POWERTOOLS_SERVICE_NAME": fn_key.replace("_", "-"), **fn_env},
+                    environment={**common_env, "POWERTOOLS_SERVICE_NAME": spec.name, **spec.environment},
                     layer_arns=[layer.layer_arn],
-                    policy_statements=statements,
+                    policy_statements=spec.grants,
                     error_rate_threshold_percent=env.alarms.function_error_rate_percent,
-                    code_signing_config_arn=signing.config_arn if signing else None,
+                    code_signing_config_arn=signing_config_arn,
                 ),
             )
+
+        key.admit_service_users([f.role_arn for f in functions.values()])
+        messaging.admit_fraud_queue_senders([functions["fraud_analyzer"].role_arn])
 
         StreamToFunction(
             self, "stream-to-analyzer",
@@ -191,7 +174,8 @@ class FraudDetectionStack(TerraformStack):
                 queue_arn=messaging.queue_arn,
                 function_name=functions["notifier"].function_name,
                 batching_window_seconds=env.notifier_batch_window_seconds,
-                max_concurrency=max(2, env.function("notifier").reserved_concurrency),
+                # Never more pollers than the notifier may run at once (the config keeps it within 2..1000).
+                max_concurrency=specs["notifier"].settings.reserved_concurrency,
             ),
         )
         DailySchedule(
@@ -203,22 +187,23 @@ class FraudDetectionStack(TerraformStack):
                 dlq_arn=messaging.dlq_arn,
             ),
         )
-        api_name = naming.name("transactions-api")
-        api_props = TransactionsApiProps(
-            api_name=api_name,
-            function_name=functions["transaction_api"].function_name,
-            function_invoke_arn=functions["transaction_api"].invoke_arn,
-            request_schema=artifacts.request_schema,
-            kms_key_arn=key.key_arn,
-            log_retention_days=env.log_retention_days,
-            throttle_rate_limit=env.api_throttle.rate_limit,
-            throttle_burst_limit=env.api_throttle.burst_limit,
+        api = TransactionsApi(
+            self, "api",
+            TransactionsApiProps(
+                api_name=naming.name("transactions-api"),
+                function_name=functions["transaction_api"].function_name,
+                function_invoke_arn=functions["transaction_api"].invoke_arn,
+                request_schema=artifacts.request_schema,
+                kms_key_arn=key.key_arn,
+                log_retention_days=env.log_retention_days,
+                throttle_rate_limit=env.api_throttle.rate_limit,
+                throttle_burst_limit=env.api_throttle.burst_limit,
+            ),
         )
-        api = TransactionsApi(self, "api", api_props)
         ApiWebAcl(
             self, "waf",
             ApiWebAclProps(
-                name=naming.name("transactions-api"),
+                name=api.name,
                 stage_arn=api.stage_arn,
                 max_body_bytes=env.max_body_bytes,
                 requests_per_ip_per_5min=env.waf_requests_per_ip_per_5min,
@@ -232,13 +217,13 @@ class FraudDetectionStack(TerraformStack):
                 name=naming.name("pipeline"),
                 region=env.region,
                 topic_arn=messaging.topic_arn,
-                dlq_name=naming.name("fraud-dlq", "queue"),
-                fraud_queue_name=naming.name("fraud-queue", "queue"),
-                stream_consumer_function=naming.name("fraud-analyzer", "lambda"),
-                function_names=[naming.name(k.replace("_", "-"), "lambda") for k in wiring],
-                api_name=api_name,
-                api_stage=api_props.stage_name,
-                table_name=naming.name("transactions"),
+                dlq_name=messaging.dlq_name,
+                fraud_queue_name=messaging.queue_name,
+                stream_consumer_function=functions["fraud_analyzer"].name,
+                function_names=[f.name for f in functions.values()],
+                api_name=api.name,
+                api_stage=api.stage_name,
+                table_name=table.name,
                 dlq_depth_threshold=env.alarms.dlq_depth,
                 iterator_age_ms=env.alarms.iterator_age_ms,
                 api_5xx_rate=env.alarms.api_5xx_rate,
@@ -257,7 +242,7 @@ class FraudDetectionStack(TerraformStack):
             "kms_key_id": (key.key_id, "Customer-managed key of the environment"),
         }
         outputs.update(
-            {f"{k}_function_name": (f.function_name, f"Name of the {k.replace('_', ' ')} function")
+            {f"{k}_function_name": (f.function_name, f"Function name. {specs[k].description}")
              for k, f in functions.items()}
         )
         for output_id, (value, description) in outputs.items():

@@ -77,6 +77,9 @@ def _count_synth() -> None:
 
 
 ENVIRONMENT_STACKS = ("fraud-detection-dev", "fraud-detection-staging", "fraud-detection-prod", "fraud-detection-local")
+# Days every log group of an environment keeps: a year where data is confidential (PCI DSS v4 10.5.1).
+LOG_RETENTION_DAYS = {"fraud-detection-dev": 7, "fraud-detection-staging": 365, "fraud-detection-prod": 365,
+                      "fraud-detection-local": 7}
 
 
 def find_one(resources: dict[str, dict[str, Any]], **match: Any) -> tuple[str, dict[str, Any]]:

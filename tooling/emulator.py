@@ -4,7 +4,8 @@ moto's own Lambda event delivery is switched off (tooling.lambda_service plays t
 
 Started with AWS managed policies loaded (MOTO_IAM_LOAD_MANAGED_POLICIES=true), because the
 account stack attaches one. Stopped when the context ends unless asked to stay up; a running
-emulator is recorded in build/local/emulator.json so `make local-destroy` can find it.
+emulator is recorded in `emulator.json` of its log directory (build/local/emulator.json for `make
+local` and `make up`) so `make down` can find it; an emulator of the tests never touches that file.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from tooling.process_group import stop_process_group
 
 STATE_FILE = Path(__file__).resolve().parent.parent / "build" / "local" / "emulator.json"
 
@@ -36,6 +39,8 @@ class Emulator:
     """Process id of the server."""
     log_path: str
     """Where the server writes its request log."""
+    state_file: str | None = None
+    """The file that records this emulator (removed when it is stopped)."""
 
     def is_up(self) -> bool:
         """Whether the server answers on its management API."""
@@ -47,31 +52,11 @@ class Emulator:
             return False
 
     def stop(self, grace_seconds: float = 5) -> None:
-        """Stop the server (SIGINT, as moto's server expects; SIGKILL after a grace period) and forget it."""
-        with suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGINT)
-            deadline = time.monotonic() + grace_seconds
-            while _alive(self.pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if _alive(self.pid):
-                os.kill(self.pid, signal.SIGKILL)
-                _alive(self.pid)
-        STATE_FILE.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    """Whether `pid` still runs; reaps it when it is our exited child."""
-    try:
-        reaped, _ = os.waitpid(pid, os.WNOHANG)
-        if reaped == pid:
-            return False
-    except ChildProcessError:
-        pass  # not our child (a kept emulator from an earlier run): ask the kernel instead
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+        """Stop the server's process group (SIGINT, as moto's server expects; SIGKILL after a grace period)
+        and forget it."""
+        stop_process_group(self.pid, first=signal.SIGINT, grace_seconds=grace_seconds)
+        if self.state_file:
+            Path(self.state_file).unlink(missing_ok=True)
 
 
 def free_port() -> int:
@@ -98,7 +83,9 @@ def start_emulator(log_dir: Path, *, port: int | None = None, timeout_seconds: f
             env=env,
             start_new_session=True,  # not killed by a Ctrl-C meant for the caller's progress output
         )
-    emulator = Emulator(endpoint_url=f"http://127.0.0.1:{port}", pid=process.pid, log_path=str(log_path))
+    state_file = log_dir / "emulator.json"
+    emulator = Emulator(endpoint_url=f"http://127.0.0.1:{port}", pid=process.pid, log_path=str(log_path),
+                        state_file=str(state_file))
     deadline = time.monotonic() + timeout_seconds
     while not emulator.is_up():
         if process.poll() is not None:
@@ -107,17 +94,19 @@ def start_emulator(log_dir: Path, *, port: int | None = None, timeout_seconds: f
             emulator.stop()
             raise TimeoutError(f"the emulator did not answer within {timeout_seconds} s; see {log_path}")
         time.sleep(0.2)
-    STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
-    STATE_FILE.write_text(json.dumps(asdict(emulator)))
+    state_file.write_text(json.dumps(asdict(emulator)))
     return emulator
 
 
-def running_emulator() -> Emulator | None:
-    """The emulator a previous run left up (KEEP=1), if it still answers."""
-    if not STATE_FILE.exists():
-        return None
-    emulator = Emulator(**json.loads(STATE_FILE.read_text()))
-    return emulator if emulator.is_up() else None
+def recorded_emulator(state_file: Path = STATE_FILE) -> Emulator | None:
+    """The emulator recorded in `state_file`, whether it still runs or not."""
+    return Emulator(**json.loads(state_file.read_text())) if state_file.exists() else None
+
+
+def running_emulator(state_file: Path = STATE_FILE) -> Emulator | None:
+    """The emulator a previous run left up (make up, KEEP=1), if it still answers."""
+    emulator = recorded_emulator(state_file)
+    return emulator if emulator is not None and emulator.is_up() else None
 
 
 @contextmanager

@@ -1,20 +1,31 @@
-"""Deploy the local stacks into the emulator with the real toolchain: cdktf CLI -> Terraform.
+"""Deploy the local stacks into the emulator with the real toolchain: cdktf synth -> Terraform.
 
 Order matters: the state bucket is created first (its own state stays in a local file), then
-the account and environment stacks, whose S3 backend lives in that bucket inside the emulator.
+the account and environment stacks, whose S3 backend lives in that bucket inside the emulator
+(those two depend on nothing of each other, so they are applied at the same time, as
+`cdktf deploy` does).
+
+Each synthesized stack is applied with `terraform init` and `terraform apply -json` in its own
+directory (the backend and plan `cdktf deploy` would use): `cdktf deploy` does not pass Terraform's
+machine-readable events through, and those are what the live progress is drawn from
+(tooling.deploy_progress). On failure, Terraform's error diagnostics are raised in full.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from stacks.app import LOCAL_ACCOUNT_STACK, LOCAL_STATE_STACK
+from tooling.deploy_progress import ProgressBoard, StackProgress
 from tooling.terraform_mirror import write_cli_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +49,8 @@ class LocalToolchain:
     """Where each step's full output is kept."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per step, for the summary and the benchmarks."""
+    progress_out: TextIO | None = None
+    """Where live apply/destroy progress goes (None: nowhere, e.g. in tests)."""
 
     def __post_init__(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -80,10 +93,60 @@ class LocalToolchain:
         self._cdktf("synth", "synth")
 
     def deploy(self) -> None:
-        """State bucket first, then the account and pipeline stacks."""
-        common = ("--skip-synth", "--auto-approve", "--skip-provider-lock")
-        self._cdktf("deploy-state", "deploy", LOCAL_STATE_STACK, *common)
-        self._cdktf("deploy-stacks", "deploy", *REMOTE_STATE_STACKS, *common)
+        """State bucket first, then the account and pipeline stacks (at the same time)."""
+        self._apply_stacks("deploy-state", [LOCAL_STATE_STACK])
+        self._apply_stacks("deploy-stacks", list(REMOTE_STATE_STACKS))
+
+    def _board(self) -> ProgressBoard:
+        out = self.progress_out or io.StringIO()
+        return ProgressBoard(out, tty=out.isatty())
+
+    def _apply_stacks(self, step: str, stacks: Sequence[str], *, destroy: bool = False) -> None:
+        """Init and apply (or destroy) `stacks` in parallel, drawing progress; raise with every error."""
+        started = time.monotonic()
+        board = self._board()
+        progress = [board.add(StackProgress(stack, operation="destroy" if destroy else "apply")) for stack in stacks]
+        workers = [threading.Thread(target=self._apply_one, args=(p, board, destroy), daemon=True) for p in progress]
+        for worker in workers:
+            worker.start()
+        while any(worker.is_alive() for worker in workers):
+            board.refresh()
+            for worker in workers:
+                worker.join(timeout=1.0 / len(workers))
+        self.timings[step] = self.timings.get(step, 0.0) + time.monotonic() - started
+        failed = [p for p in progress if p.phase != "done"]
+        if failed:
+            raise DeployError("\n\n".join(_failure_text(p) for p in failed))
+
+    def _apply_one(self, progress: StackProgress, board: ProgressBoard, destroy: bool) -> None:
+        stack_dir = self.stack_dir(progress.stack)
+        log_path = self.log_dir / f"{'destroy' if destroy else 'apply'}-{progress.stack}.log"
+        try:
+            self._init_and_apply(progress, stack_dir, log_path, destroy)
+        except OSError as exc:  # terraform missing, directory gone: the failure names it
+            progress.other_output.append(f"{type(exc).__name__}: {exc}")
+            progress.finish(ok=False)
+        finally:
+            board.finished(progress)
+
+    def _init_and_apply(self, progress: StackProgress, stack_dir: Path, log_path: Path, destroy: bool) -> None:
+        init = subprocess.run(
+            ["terraform", "init", "-input=false", "-no-color"],  # noqa: S607
+            cwd=stack_dir, env=self.env, capture_output=True, text=True, check=False,
+        )
+        if init.returncode != 0:
+            progress.other_output.extend((init.stdout + init.stderr).splitlines())
+            progress.finish(ok=False)
+            return
+        args = ["terraform", "apply", "-json", "-auto-approve", "-input=false", *(["-destroy"] if destroy else [])]
+        with log_path.open("w") as log, subprocess.Popen(  # noqa: S603 - fixed argv
+            args, cwd=stack_dir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                log.write(line)
+                progress.feed(line)
+        progress.finish(ok=process.returncode == 0)
 
     def plan_changes(self, stack: str) -> str | None:
         """None when a fresh plan of `stack` is empty; else the plan text (exit code 2)."""
@@ -107,5 +170,13 @@ class LocalToolchain:
 
     def destroy(self) -> None:
         """Destroy the pipeline and account stacks (the state bucket stays: it holds their state)."""
-        common = ("--skip-synth", "--auto-approve", "--skip-provider-lock")
-        self._cdktf("destroy-stacks", "destroy", *REMOTE_STATE_STACKS, *common)
+        self._apply_stacks("destroy-stacks", list(REMOTE_STATE_STACKS), destroy=True)
+
+
+def _failure_text(progress: StackProgress) -> str:
+    """Everything Terraform said about a failed stack: every error diagnostic, in full."""
+    parts = [f"{progress.operation} of {progress.stack} failed:"]
+    parts.extend(progress.errors)
+    if not progress.errors:
+        parts.extend(progress.other_output or ["(Terraform printed no error; see the log in build/local)"])
+    return "\n".join(parts)

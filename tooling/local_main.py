@@ -1,7 +1,13 @@
-"""The main job on one machine: emulator -> state bucket -> deploy -> traffic -> summary.
+"""The main job on one machine: emulator -> state bucket -> deploy -> traffic -> summary, and the
+local pipeline kept live in the background.
 
-    python -m tooling.local_main run [--keep]   # KEEP=1 in make: leave the emulator up
-    python -m tooling.local_main destroy        # destroy what a kept run deployed; show empty state
+    python -m tooling.local_main run [--keep]   # make local [KEEP=1]: samples end to end (then stay live)
+    python -m tooling.local_main up             # make up: deploy and stay live, no samples
+    python -m tooling.local_main status         # make status
+    python -m tooling.local_main alerts         # make alerts: alerts published since the last call
+    python -m tooling.local_main report [--date YYYY-MM-DD]
+    python -m tooling.local_main logs [--fn NAME] [--lines N]
+    python -m tooling.local_main destroy        # make down / make local-destroy
 """
 
 from __future__ import annotations
@@ -10,23 +16,38 @@ import argparse
 import shutil
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from tooling.emulator import Emulator, running_emulator, start_emulator
-from tooling.local_deploy import PIPELINE_STACK, REMOTE_STATE_STACKS, REPO_ROOT, LocalToolchain
+from tooling.live_local import WORK_DIR, LiveError, LocalLive
 
-WORK_DIR = REPO_ROOT / "build" / "local"
+if TYPE_CHECKING:  # the toolchain loads the cdktf app (seconds): only the commands that deploy import it
+    from tooling.local_deploy import LocalToolchain
+
 # A fresh emulator knows nothing of an earlier run, so neither may its synth output and state.
 OUTDIR = WORK_DIR / "cdktf.out"
+
+
+LIVE = LocalLive(WORK_DIR)
 
 
 def _say(message: str) -> None:
     print(message, flush=True)
 
 
+def _toolchain(emulator: Emulator) -> LocalToolchain:
+    from tooling.local_deploy import LocalToolchain
+
+    return LocalToolchain(emulator.endpoint_url, outdir=OUTDIR, progress_out=sys.stderr)
+
+
 def _deploy(toolchain: LocalToolchain) -> None:
+    from tooling.local_deploy import PIPELINE_STACK, REMOTE_STATE_STACKS
+
     _say("synthesizing stacks ...")
     toolchain.synth()
-    _say("deploying state bucket, account and pipeline stacks into the emulator ...")
+    _say(f"synthesized in {toolchain.timings['synth']:.0f} s; applying the state bucket, then the account and "
+         "pipeline stacks, in the emulator ...")
     toolchain.deploy()
     for stack in REMOTE_STATE_STACKS:
         changes = toolchain.plan_changes(stack)
@@ -36,16 +57,29 @@ def _deploy(toolchain: LocalToolchain) -> None:
     _say(f"deployed: {resources} resources in {PIPELINE_STACK}; a second plan shows no changes")
 
 
+def _go_live(emulator: Emulator, toolchain: LocalToolchain) -> None:
+    from tooling.local_deploy import PIPELINE_STACK
+
+    started = time.monotonic()
+    _say("starting the played Lambda service ...")
+    LIVE.start_service(emulator, toolchain.stack_dir(PIPELINE_STACK))
+    _say(f"live in {time.monotonic() - started:.0f} s")
+    LIVE.print_ready(LIVE.write_endpoint(LIVE.service_state()))
+
+
 def run(keep: bool) -> int:
-    """Deploy into a fresh emulator, push the sample traffic through, print the summary."""
+    """Deploy into a fresh emulator, push the sample traffic through, print the summary (then stay live)."""
+    from tooling.local_deploy import PIPELINE_STACK
     from tooling.local_pipeline import run_pipeline  # the pipeline driver loads boto3 etc. only here
 
+    LIVE.refuse_if_running()
     started = time.monotonic()
     emulator = start_emulator(WORK_DIR)
     _say(f"emulator (moto) listening on {emulator.endpoint_url}")
+    live = False
     try:
         shutil.rmtree(OUTDIR, ignore_errors=True)
-        toolchain = LocalToolchain(emulator.endpoint_url, outdir=OUTDIR)
+        toolchain = _toolchain(emulator)
         _deploy(toolchain)
         deployed = time.monotonic()
         summary = run_pipeline(emulator.endpoint_url, toolchain.stack_dir(PIPELINE_STACK), work_dir=WORK_DIR)
@@ -57,39 +91,59 @@ def run(keep: bool) -> int:
             f"pipeline run {finished - deployed:.0f} s, total {finished - started:.0f} s"
         )
         if keep:
-            _print_how_to_reach(emulator, toolchain)
+            _go_live(emulator, toolchain)
+            live = True
     finally:
-        if not keep:
+        if not live:
+            LIVE.stop_service()
             emulator.stop()
-            _say("emulator stopped (KEEP=1 leaves it running)")
+            _say("emulator stopped (KEEP=1 or make up keep it running)")
     return 0
 
 
-def _print_how_to_reach(emulator: Emulator, toolchain: LocalToolchain) -> None:
-    stack_dir = toolchain.stack_dir(PIPELINE_STACK).relative_to(REPO_ROOT)
-    _say(
-        "\nThe emulator stays up. To look around:\n"
-        f"  export AWS_ENDPOINT_URL={emulator.endpoint_url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
-        "AWS_DEFAULT_REGION=us-east-1\n"
-        "  (any AWS SDK or CLI honours AWS_ENDPOINT_URL; the played Lambda service is not running now)\n"
-        f"  cd {stack_dir} && TF_CLI_CONFIG_FILE={REPO_ROOT / 'build' / 'terraformrc'} terraform state list\n"
-        "  make local-destroy    # destroy everything, show the empty state, stop the emulator"
-    )
+def up() -> int:
+    """Deploy into a fresh emulator and keep the emulator and the played service running."""
+    LIVE.refuse_if_running()
+    started = time.monotonic()
+    emulator = start_emulator(WORK_DIR)
+    _say(f"emulator (moto) listening on {emulator.endpoint_url}")
+    live = False
+    try:
+        shutil.rmtree(OUTDIR, ignore_errors=True)
+        toolchain = _toolchain(emulator)
+        _deploy(toolchain)
+        _go_live(emulator, toolchain)
+        live = True
+        _say(f"up in {time.monotonic() - started:.0f} s")
+    finally:
+        if not live:
+            LIVE.stop_service()
+            emulator.stop()
+            _say("emulator stopped")
+    return 0
 
 
-def destroy() -> int:
-    """Destroy the account and pipeline stacks of the emulator a kept run left up, show their
-    empty state, then stop the emulator.
+def destroy(live: LocalLive = LIVE, toolchain: LocalToolchain | None = None) -> int:
+    """Stop the played service, destroy the account and pipeline stacks of the running emulator, show
+    their empty state, then stop the emulator.
 
     The state bucket itself is discarded with the emulator rather than destroyed: moto 5.2.5
     fails DeleteObjects on a versioned bucket holding delete markers (FakeDeleteMarker has no
     dispose()), so Terraform's force_destroy would retry forever.
     """
-    emulator = running_emulator()
+    from tooling.local_deploy import REMOTE_STATE_STACKS
+
+    started = time.monotonic()
+    live.stop_service()
+    emulator = running_emulator(live.emulator_file)
     if emulator is None:
-        _say("no running emulator recorded in build/local/emulator.json: nothing to destroy")
+        recorded = live.recorded().emulator
+        if recorded is not None:
+            recorded.stop()  # a recorded emulator that no longer answers: nothing left to destroy in it
+        live.emulator_file.unlink(missing_ok=True)
+        _say(f"no running emulator recorded in {live.emulator_file}: nothing to destroy")
         return 0
-    toolchain = LocalToolchain(emulator.endpoint_url, outdir=OUTDIR)
+    toolchain = toolchain or _toolchain(emulator)
     _say(f"destroying the local stacks in {emulator.endpoint_url} ...")
     toolchain.destroy()
     for stack in REMOTE_STATE_STACKS:
@@ -98,7 +152,8 @@ def destroy() -> int:
         if remaining:
             return 1
     emulator.stop()
-    _say("emulator stopped (its state bucket goes with it)")
+    live.emulator_file.unlink(missing_ok=True)
+    _say(f"emulator stopped (its state bucket goes with it); down in {time.monotonic() - started:.0f} s")
     return 0
 
 
@@ -107,10 +162,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="deploy into a fresh emulator and run the pipeline")
-    run_parser.add_argument("--keep", action="store_true", help="leave the emulator running")
-    sub.add_parser("destroy", help="destroy the kept deployment and stop the emulator")
+    run_parser.add_argument("--keep", action="store_true", help="stay live afterwards (as make up)")
+    sub.add_parser("up", help="deploy into a fresh emulator and stay live")
+    sub.add_parser("destroy", help="stop the service, destroy the deployment, stop the emulator")
+    sub.add_parser("status", help="what runs, pollers and function processes")
+    sub.add_parser("alerts", help="alerts published since the last call")
+    report_parser = sub.add_parser("report", help="fire the daily report for a day")
+    report_parser.add_argument("--date", default=None, help="YYYY-MM-DD (default: today, UTC)")
+    logs_parser = sub.add_parser("logs", help="the played functions' logs")
+    logs_parser.add_argument("--fn", default=None, help="only functions whose name contains this")
+    logs_parser.add_argument("--lines", type=int, default=40)
     args = parser.parse_args(argv)
-    return run(args.keep) if args.command == "run" else destroy()
+    commands = {
+        "run": lambda: run(args.keep), "up": up, "destroy": destroy, "status": LIVE.status,
+        "alerts": LIVE.alerts, "report": lambda: LIVE.report(args.date),
+        "logs": lambda: LIVE.logs(args.fn, args.lines),
+    }
+    expected: tuple[type[Exception], ...] = (LiveError,)
+    if args.command in ("run", "up", "destroy"):
+        from tooling.local_deploy import DeployError
+
+        expected = (LiveError, DeployError)
+    try:
+        return commands[args.command]()
+    except expected as exc:
+        print(str(exc), file=sys.stderr, flush=True)
+        return 1
 
 
 if __name__ == "__main__":

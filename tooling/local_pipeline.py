@@ -28,7 +28,7 @@ from tooling.lambda_service.clients import DEFAULT_REGION, EmulatorClients
 from tooling.lambda_service.mappings import EventSourceMapping, list_mappings, queue_url_of
 from tooling.lambda_service.queue_source import QueueDrainReport, QueueSource
 from tooling.lambda_service.schedule_source import ScheduleFiring, SchedulePlayer
-from tooling.lambda_service.service import LambdaService, function_name_of
+from tooling.lambda_service.service import DEFAULT_LOCAL_CAP, LambdaService, function_name_of
 from tooling.lambda_service.stream_source import StreamDrainReport, StreamSource
 from tooling.sample_transactions import SampleTransaction, sample_transactions
 
@@ -139,9 +139,11 @@ class PipelineSummary:
 class LocalPipeline:
     """The deployed pipeline, one step at a time."""
 
-    def __init__(self, endpoint_url: str, stack_dir: Path, *, work_dir: Path, region: str = DEFAULT_REGION) -> None:
+    def __init__(self, endpoint_url: str, stack_dir: Path, *, work_dir: Path, region: str = DEFAULT_REGION,
+                 local_cap: int = DEFAULT_LOCAL_CAP, keep_invocations: int | None = None) -> None:
         self.clients = EmulatorClients(endpoint_url, region)
-        self.service = LambdaService(self.clients, stack_dir, work_dir)
+        self.service = LambdaService(self.clients, stack_dir, work_dir, local_cap=local_cap,
+                                     keep_invocations=keep_invocations)
         try:
             self.api = ApiGatewayPlayer(self.service)
             mappings = list_mappings(self.clients.client("lambda"))
@@ -180,14 +182,18 @@ class LocalPipeline:
         if api_key is not None:
             headers["x-api-key"] = self.api.default_api_key() if api_key == "default" else api_key
         text = body if isinstance(body, str) else json.dumps(body)
-        return self.api.request("POST", "/transactions", body=text, headers=headers)
+        url = self.api.local_url("/transactions")
+        return self.api.request("POST", "/transactions", body=text, url=url,
+                                headers=self.api.sign("POST", url, headers, text))
 
     def get_transaction(self, transaction_id: str, *, api_key: str | None = "default") -> ApiResponse:
         """GET /transactions/{id}."""
         headers = {}
         if api_key is not None:
             headers["x-api-key"] = self.api.default_api_key() if api_key == "default" else api_key
-        return self.api.request("GET", f"/transactions/{transaction_id}", headers=headers)
+        url = self.api.local_url(f"/transactions/{transaction_id}")
+        return self.api.request("GET", f"/transactions/{transaction_id}", url=url,
+                                headers=self.api.sign("GET", url, headers, None))
 
     # --- the event sources ---------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tooling.emulator import start_emulator
+from tooling.emulator import Emulator, start_emulator
 from tooling.local_deploy import PIPELINE_STACK, LocalToolchain
 
 
@@ -27,13 +27,22 @@ class LocalDeployment:
     """Synthesized, initialized directory of the fraud-detection-local stack."""
     toolchain: LocalToolchain
     """The toolchain that deployed it (plans, outputs, state)."""
+    emulator: Emulator
+    """The emulator process (the live mode supervises and finally stops it)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The marker of tests that end the session's deployment."""
+    config.addinivalue_line("markers", "tears_down_deployment: destroys the session's local deployment (runs last)")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test in this directory is an integration test."""
+    """Every test in this directory is an integration test; the tests marked `tears_down_deployment`
+    (the live mode ends with `make down` on the session's deployment) run after all others."""
     for item in items:
         if "tests/integration/" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: item.get_closest_marker("tears_down_deployment") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +55,8 @@ def local_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local
         toolchain.synth()
         toolchain.deploy()
         yield LocalDeployment(
-            endpoint_url=emulator.endpoint_url, stack_dir=toolchain.stack_dir(PIPELINE_STACK), toolchain=toolchain
+            endpoint_url=emulator.endpoint_url, stack_dir=toolchain.stack_dir(PIPELINE_STACK), toolchain=toolchain,
+            emulator=emulator,
         )
     finally:
         emulator.stop()

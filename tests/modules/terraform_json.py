@@ -59,3 +59,24 @@ def is_tls_only_deny(stmt: dict[str, Any], service: str) -> bool:
         and stmt.get("principals") == [{"type": "*", "identifiers": ["*"]}]
         and {"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]} in stmt.get("condition", [])
     )
+
+
+_PERIMETER = {"aws:PrincipalAccount", "aws:ResourceAccount"}
+
+
+def endpoint_perimeter_documents(synthesized: SynthesizedApp, stack: str) -> set[str]:
+    """Logical ids of the policy documents VPC endpoints use whose every statement admits only this
+    account's principals on this account's resources. Such a policy grants nothing (it caps what
+    passes the endpoint), so Action and Resource "*" are acceptable in it (modules/network.py)."""
+    ids = set()
+    documents = synthesized.data(stack, "aws_iam_policy_document")
+    for endpoint in synthesized.resources(stack, "aws_vpc_endpoint").values():
+        match = _REFERENCE.match(endpoint.get("policy", ""))
+        assert match and match["type"] == "aws_iam_policy_document", "an endpoint policy must be a document"
+        statements = documents[match["name"]]["statement"]
+        if all(
+            {c["variable"] for c in s.get("condition", []) if c["test"] == "StringEquals"} >= _PERIMETER
+            for s in statements
+        ):
+            ids.add(match["name"])
+    return ids

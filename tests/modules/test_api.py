@@ -9,7 +9,7 @@ import pytest
 from terraform_json import at_path, ref
 
 from modules.api import ACCESS_LOG_FORMAT, TransactionsApiProps
-from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
+from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
 
 REQUEST_SCHEMA = Path(__file__).resolve().parents[2] / "functions" / "transaction_api" / "schemas" / (
     "transaction_request.schema.json")
@@ -108,7 +108,7 @@ def test_stage_traces_and_writes_access_logs_to_an_encrypted_group(synthesized: 
     assert stage["access_log_settings"]["destination_arn"] == ref("aws_cloudwatch_log_group", access_id, "arn")
     assert stage["access_log_settings"]["format"] == ACCESS_LOG_FORMAT
     assert json.loads(stage["access_log_settings"]["format"])["requestId"] == "$context.requestId"
-    assert (access["kms_key_id"], access["retention_in_days"]) == (key, 7)
+    assert (access["kms_key_id"], access["retention_in_days"]) == (key, LOG_RETENTION_DAYS[stack])
     assert access["name"].startswith("/aws/apigateway/fraud-transactions-api-")
 
 
@@ -120,7 +120,7 @@ def test_execution_log_group_is_created_with_the_name_api_gateway_writes_to(
     _, stage = at_path(synthesized.resources(stack, "aws_api_gateway_stage"), "api/stage")
     api_id = _id(synthesized, stack, "aws_api_gateway_rest_api", "api/api")
     assert execution["name"] == f"API-Gateway-Execution-Logs_${{aws_api_gateway_rest_api.{api_id}.id}}/v1"
-    assert execution["retention_in_days"] == 7
+    assert execution["retention_in_days"] == LOG_RETENTION_DAYS[stack]
     assert execution["kms_key_id"] == ref("aws_kms_key", _id(synthesized, stack, "aws_kms_key", "encryption/key"),
                                           "arn")
     assert f"aws_cloudwatch_log_group.{execution_id}" in stage["depends_on"]

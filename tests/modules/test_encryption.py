@@ -48,7 +48,8 @@ def test_key_policy_is_rendered_from_a_policy_document(synthesized: SynthesizedA
     assert sids == [
         "KeyAdministrationByAccount",
         "CloudWatchLogsForThisAccount",
-        "ServicesActingForThisAccount",
+        "ServicesActingForAdmittedRoles",
+        "GrantsForEncryptedResources",
         "DeliveryIntoEncryptedQueuesAndTopics",
     ]
 
@@ -94,13 +95,60 @@ def test_logs_use_is_scoped_to_this_accounts_log_groups(synthesized: Synthesized
     assert log_groups.endswith(".account_id}:log-group:*")
 
 
-def test_services_act_only_for_callers_of_this_account(synthesized: SynthesizedApp) -> None:
-    via = statement(key_policy(synthesized, "fraud-detection-dev"), "ServicesActingForThisAccount")
+def _own_role(synthesized: SynthesizedApp, stack: str, role: str) -> str:
+    [(partition_id, _)] = synthesized.data(stack, "aws_partition").items()
+    [(account_id, _)] = synthesized.data(stack, "aws_caller_identity").items()
+    return (f"arn:${{data.aws_partition.{partition_id}.partition}}:iam::"
+            f"${{data.aws_caller_identity.{account_id}.account_id}}:{role}")
+
+
+def _function_roles(synthesized: SynthesizedApp, stack: str) -> list[str]:
+    roles = synthesized.resources(stack, "aws_iam_role")
+    return [ref("aws_iam_role", at_path(roles, f"{fn}/role")[0], "arn")
+            for fn in ("transaction-api", "analyzer", "notifier", "report-generator")]
+
+
+@pytest.mark.parametrize(("stack", "env", "suffix"), [
+    ("fraud-detection-dev", "dev", "dev"), ("fraud-detection-staging", "staging", "stg"),
+    ("fraud-detection-prod", "prod", "prod"),
+])
+def test_services_act_only_for_the_functions_deploy_and_redrive_roles(
+    synthesized: SynthesizedApp, stack: str, env: str, suffix: str
+) -> None:
+    via = statement(key_policy(synthesized, stack), "ServicesActingForAdmittedRoles")
+    assert via["principals"] == [{"type": "AWS", "identifiers": ["*"]}]
+    assert "kms:CreateGrant" not in via["actions"]
     conditions = {c["variable"]: c for c in via["condition"]}
+    assert set(conditions) == {"kms:CallerAccount", "kms:ViaService", "aws:PrincipalArn"}
     assert conditions["kms:CallerAccount"]["test"] == "StringEquals"
     assert conditions["kms:CallerAccount"]["values"][0].endswith(".account_id}")
     services = {v.split(".")[0] for v in conditions["kms:ViaService"]["values"]}
     assert services == {"dynamodb", "sqs", "sns", "s3", "lambda"}
+    assert conditions["aws:PrincipalArn"]["test"] == "ArnEquals"
+    assert sorted(conditions["aws:PrincipalArn"]["values"]) == sorted([
+        _own_role(synthesized, stack, f"role/github-deploy/fraud-deploy-{env}"),
+        _own_role(synthesized, stack, f"role/fraud-operations-{suffix}"),
+        *_function_roles(synthesized, stack),
+    ])
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_only_the_deploy_role_creates_grants_and_only_for_tables_and_functions(
+    synthesized: SynthesizedApp, stack: str
+) -> None:
+    grants = statement(key_policy(synthesized, stack), "GrantsForEncryptedResources")
+    assert grants["actions"] == ["kms:CreateGrant"]
+    conditions = {c["variable"]: c for c in grants["condition"]}
+    assert conditions["kms:GrantIsForAWSResource"] == {
+        "test": "Bool", "variable": "kms:GrantIsForAWSResource", "values": ["true"]}
+    assert {v.split(".")[0] for v in conditions["kms:ViaService"]["values"]} == {"dynamodb", "lambda"}
+    env = stack.rsplit("-", 1)[1]
+    assert conditions["aws:PrincipalArn"]["values"] == [
+        _own_role(synthesized, stack, f"role/github-deploy/fraud-deploy-{env}")]
+    # No other statement of the key hands out grants to anyone but the account's administrators.
+    for other in key_policy(synthesized, stack):
+        if other["sid"] not in ("GrantsForEncryptedResources", "KeyAdministrationByAccount"):
+            assert "kms:CreateGrant" not in other["actions"], other["sid"]
 
 
 def test_delivering_services_are_bound_to_this_account(synthesized: SynthesizedApp) -> None:

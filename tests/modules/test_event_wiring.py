@@ -7,7 +7,7 @@ import json
 import pytest
 from terraform_json import at_path, ref
 
-from modules.event_wiring import StreamMappingProps
+from modules.event_wiring import QueueMappingProps, StreamMappingProps
 from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
 
 
@@ -23,7 +23,7 @@ def _id(synthesized: SynthesizedApp, stack: str, resource_type: str, path: str) 
 def test_stream_feeds_the_analyzer(synthesized: SynthesizedApp, stack: str) -> None:
     mapping = _mapping(synthesized, stack, "stream-to-analyzer/mapping")
     table_id = _id(synthesized, stack, "aws_dynamodb_table", "transactions/table")
-    analyzer_id = _id(synthesized, stack, "aws_lambda_function", "fraud-analyzer/function")
+    analyzer_id = _id(synthesized, stack, "aws_lambda_function", "analyzer/function")
     assert mapping["event_source_arn"] == ref("aws_dynamodb_table", table_id, "stream_arn")
     assert mapping["function_name"] == ref("aws_lambda_function", analyzer_id, "function_name")
     assert mapping["starting_position"] == "LATEST"
@@ -99,3 +99,31 @@ def test_stream_mapping_defaults() -> None:
     props = _stream_props()
     assert (props.batch_size, props.batching_window_seconds, props.max_retries, props.max_record_age_seconds,
             props.event_names) == (10, 5, 3, 3600, ("INSERT",))
+
+
+def _queue_props(**overrides: object) -> QueueMappingProps:
+    return QueueMappingProps(**{"queue_arn": "q", "function_name": "f", **overrides})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"max_concurrency": 1}, r"max_concurrency must be 2\.\.1000"),
+        ({"max_concurrency": 1001}, r"max_concurrency must be 2\.\.1000"),
+        ({"batch_size": 0}, r"batch_size must be 1\.\.10"),
+        # Above 10 messages, SQS needs a batching window.
+        ({"batch_size": 11}, r"batch_size must be 1\.\.10 with a 0 s window"),
+        ({"batch_size": 10_001, "batching_window_seconds": 1}, r"batch_size must be 1\.\.10000"),
+        ({"batching_window_seconds": 301}, r"batching_window_seconds must be 0\.\.300"),
+        ({"batching_window_seconds": -1}, r"batching_window_seconds must be 0\.\.300"),
+    ],
+)
+def test_invalid_queue_mapping_settings_are_rejected(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _queue_props(**overrides)
+
+
+@pytest.mark.parametrize("overrides", [{"max_concurrency": 2}, {"max_concurrency": 1000}, {"max_concurrency": None},
+                                       {"batch_size": 100, "batching_window_seconds": 5}])
+def test_queue_mapping_settings_at_the_edges_of_the_range_are_accepted(overrides: dict[str, object]) -> None:
+    assert _queue_props(**overrides)

@@ -6,13 +6,15 @@ import cdktf
 import pytest
 
 from modules.iam import (
-    ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS,
+    ACTIONS_ON_ANY_RESOURCE,
     Condition,
+    Holder,
     PolicyStatement,
     Principal,
     policy_document,
 )
-from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
+
+HOLDERS: tuple[Holder, ...] = ("function", "deploy")
 
 
 @pytest.mark.parametrize("action", ["*", "s3:*", "dynamodb:*"])
@@ -31,26 +33,6 @@ def test_a_service_wildcard_is_accepted_in_a_deny() -> None:
 def test_partial_wildcard_actions_are_refused_in_an_allow(action: str) -> None:
     with pytest.raises(ValueError, match="wildcard"):
         PolicyStatement(sid="Partial", actions=[action], resources=["arn:aws:s3:::bucket/*"])
-
-
-@pytest.mark.parametrize("action", ["dynamodb:PutItem", "s3:PutObject", "kms:Decrypt", "sqs:SendMessage"])
-def test_resource_star_is_refused_for_actions_with_resource_level_permissions(action: str) -> None:
-    with pytest.raises(ValueError, match="Resource '\\*'"):
-        PolicyStatement(sid="Unscoped", actions=[action], resources=["*"])
-
-
-def test_resource_star_is_refused_when_one_action_of_several_could_be_scoped() -> None:
-    with pytest.raises(ValueError, match="xray:GetTraceSummaries"):
-        PolicyStatement(sid="Mixed", actions=["xray:PutTraceSegments", "xray:GetTraceSummaries"], resources=["*"])
-
-
-@pytest.mark.parametrize("action", sorted(ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS))
-def test_resource_star_is_accepted_for_actions_without_resource_level_permissions(action: str) -> None:
-    assert PolicyStatement(sid="Eni", actions=[action], resources=["*"]).render()["resources"] == ["*"]
-
-
-def test_every_allowlisted_action_says_why() -> None:
-    assert all(reason.strip() for reason in ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS.values())
 
 
 def test_resource_star_in_a_resource_policy_means_the_resource_itself() -> None:
@@ -83,6 +65,58 @@ def scope() -> cdktf.TerraformStack:
     return cdktf.TerraformStack(cdktf.Testing.app(), "documents")
 
 
+@pytest.mark.parametrize("holder", HOLDERS)
+@pytest.mark.parametrize("action", ["dynamodb:PutItem", "s3:PutObject", "kms:Decrypt", "sqs:SendMessage"])
+def test_resource_star_is_refused_for_actions_with_resource_level_permissions(
+    scope: cdktf.TerraformStack, holder: Holder, action: str
+) -> None:
+    statement = PolicyStatement(sid="Unscoped", actions=[action], resources=["*"])
+    with pytest.raises(ValueError, match=f"Resource '\\*' for actions a {holder} principal"):
+        policy_document(scope, f"unscoped-{holder}-{action}", [statement], holder=holder)
+
+
+def test_resource_star_is_refused_when_one_action_of_several_could_be_scoped(scope: cdktf.TerraformStack) -> None:
+    statement = PolicyStatement(sid="Mixed", actions=["xray:PutTraceSegments", "xray:GetTraceSummaries"],
+                                resources=["*"])
+    with pytest.raises(ValueError, match=r"\['xray:GetTraceSummaries'\]"):
+        policy_document(scope, "mixed", [statement], holder="function")
+
+
+@pytest.mark.parametrize(("holder", "action"), [(h, a) for h in HOLDERS for a in sorted(ACTIONS_ON_ANY_RESOURCE[h])])
+def test_resource_star_is_accepted_for_the_holders_own_list(
+    scope: cdktf.TerraformStack, holder: Holder, action: str
+) -> None:
+    statement = PolicyStatement(sid="Listed", actions=[action], resources=["*"])
+    assert policy_document(scope, f"listed-{holder}-{action}", [statement], holder=holder)
+
+
+DEPLOY_ONLY = sorted(set(ACTIONS_ON_ANY_RESOURCE["deploy"]) - set(ACTIONS_ON_ANY_RESOURCE["function"]))
+
+
+@pytest.mark.parametrize("action", DEPLOY_ONLY)
+def test_a_deploy_only_action_on_any_resource_is_refused_to_a_function(
+    scope: cdktf.TerraformStack, action: str
+) -> None:
+    statement = PolicyStatement(sid="DeployOnly", actions=[action], resources=["*"])
+    with pytest.raises(ValueError, match="function principal"):
+        policy_document(scope, f"deploy-only-{action}", [statement], holder="function")
+
+
+def test_resource_star_without_a_holder_is_refused(scope: cdktf.TerraformStack) -> None:
+    statement = PolicyStatement(sid="Tracing", actions=["xray:PutTraceSegments"], resources=["*"])
+    with pytest.raises(ValueError, match="unnamed principal"):
+        policy_document(scope, "no-holder", [statement])
+
+
+def test_every_listed_action_says_why_and_is_fully_named() -> None:
+    assert "kms:CreateKey" in DEPLOY_ONLY, "the lists differ by principal"
+    for holder in HOLDERS:
+        listed = ACTIONS_ON_ANY_RESOURCE[holder]
+        assert listed, holder
+        assert all(reason.strip() for reason in listed.values()), holder
+        assert all(":" in action and "*" not in action for action in listed), holder
+
+
 def test_an_empty_document_is_refused(scope: cdktf.TerraformStack) -> None:
     with pytest.raises(ValueError, match="no statements"):
         policy_document(scope, "empty", [])
@@ -92,25 +126,3 @@ def test_repeated_statement_ids_are_refused(scope: cdktf.TerraformStack) -> None
     statement = PolicyStatement(sid="Same", actions=["sqs:SendMessage"], resources=["arn:aws:sqs:::q"])
     with pytest.raises(ValueError, match="repeats statement ids"):
         policy_document(scope, "repeated", [statement, statement])
-
-
-@pytest.mark.parametrize("stack", [*ENVIRONMENT_STACKS, "fraud-detection-account-us-east-1", "fraud-detection-state"])
-def test_no_rendered_document_allows_a_wildcard_action(synthesized: SynthesizedApp, stack: str) -> None:
-    documents = synthesized.data(stack, "aws_iam_policy_document")
-    assert documents
-    for name, document in documents.items():
-        for stmt in document["statement"]:
-            if stmt["effect"] != "Allow":
-                continue
-            assert not [a for a in stmt["actions"] if "*" in a], f"{name}/{stmt['sid']}"
-            if stmt.get("resources") == ["*"] and not stmt.get("principals"):
-                assert set(stmt["actions"]) <= set(ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS), f"{name}/{stmt['sid']}"
-
-
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-def test_policies_are_never_inline_json(synthesized: SynthesizedApp, stack: str) -> None:
-    for resource_type, attribute in (("aws_iam_role", "assume_role_policy"), ("aws_iam_role_policy", "policy"),
-                                     ("aws_sqs_queue_policy", "policy"), ("aws_sns_topic_policy", "policy"),
-                                     ("aws_s3_bucket_policy", "policy"), ("aws_kms_key", "policy")):
-        for resource in synthesized.resources(stack, resource_type).values():
-            assert resource[attribute].startswith("${data.aws_iam_policy_document."), resource_type

@@ -32,3 +32,14 @@ def test_table_is_named_for_the_environment(synthesized: SynthesizedApp, stack: 
     suffix = {"dev": "dev", "staging": "stg", "prod": "prod", "local": "local"}[stack.rsplit("-", 1)[1]]
     _, table = at_path(synthesized.resources(stack, "aws_dynamodb_table"), "idempotency/table")
     assert table["name"] == f"fraud-idempotency-{suffix}"
+
+
+@pytest.mark.parametrize(("stack", "protected"), [
+    ("fraud-detection-prod", True),
+    ("fraud-detection-dev", False),
+    ("fraud-detection-staging", False),
+    ("fraud-detection-local", False),
+])
+def test_deletion_protection_follows_the_environment(synthesized: SynthesizedApp, stack: str, protected: bool) -> None:
+    _, table = at_path(synthesized.resources(stack, "aws_dynamodb_table"), "idempotency/table")
+    assert table["deletion_protection_enabled"] is protected

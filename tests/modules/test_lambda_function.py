@@ -7,20 +7,25 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
+import cdktf
 import pytest
 from terraform_json import at_path, ref, referenced_policy
 
-from modules.lambda_function import PipelineFunctionProps
+from modules.aws_context import AwsContext
+from modules.iam import PolicyStatement
+from modules.lambda_function import PipelineFunction, PipelineFunctionProps
 from modules.lambda_packaging import PackagedCode
-from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
+from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
 
-FUNCTIONS = ("transaction-api", "fraud-analyzer", "notifier", "report-generator")
+# Construct id (also the component of the deployed name) -> function key (package and zip name).
+FUNCTIONS = {"transaction-api": "transaction_api", "analyzer": "fraud_analyzer", "notifier": "notifier",
+             "report-generator": "report_generator"}
 SUFFIX = {"fraud-detection-dev": "dev", "fraud-detection-staging": "stg", "fraud-detection-prod": "prod",
           "fraud-detection-local": "local"}
 CONCURRENCY = {"fraud-detection-dev": 10, "fraud-detection-staging": 20, "fraud-detection-prod": 100,
                "fraud-detection-local": 10}
 # (timeout seconds, memory MB) per function, the same in every environment.
-SIZING = {"transaction-api": (10, 512), "fraud-analyzer": (30, 512), "notifier": (60, 256),
+SIZING = {"transaction-api": (10, 512), "analyzer": (30, 512), "notifier": (60, 256),
           "report-generator": (300, 1024)}
 CASES = [(stack, fn) for stack in ENVIRONMENT_STACKS for fn in FUNCTIONS]
 COMMON_SIDS = {"OwnLogStreams", "VpcNetworkInterfaces", "XRayTracing", "DecryptEnvironment", "AsyncFailureDestination"}
@@ -54,7 +59,7 @@ def test_runtime_handler_and_name(synthesized: SynthesizedApp, stack: str, fn: s
     _, function = _function(synthesized, stack, fn)
     assert function["runtime"] == "python3.11"
     assert function["architectures"] == ["x86_64"]
-    assert function["handler"] == f"{fn.replace('-', '_')}.app.handler"
+    assert function["handler"] == f"{FUNCTIONS[fn]}.app.handler"
     assert function["function_name"] == f"fraud-{fn}-{SUFFIX[stack]}"
 
 
@@ -102,7 +107,7 @@ def test_own_log_group_with_retention_and_cmk_exists_before_the_function(
     log_group_id, log_group = at_path(synthesized.resources(stack, "aws_cloudwatch_log_group"), f"{fn}/logs")
     _, function = _function(synthesized, stack, fn)
     assert log_group["name"] == f"/aws/lambda/{function['function_name']}"
-    assert log_group["retention_in_days"] == 7
+    assert log_group["retention_in_days"] == LOG_RETENTION_DAYS[stack]
     assert log_group["kms_key_id"] == _key_arn(synthesized, stack)
     assert f"aws_cloudwatch_log_group.{log_group_id}" in function["depends_on"]
     # Lambda writes to /aws/lambda/<name> unless told otherwise; any other group must be this one.
@@ -229,7 +234,7 @@ def test_analyzer_may_read_the_stream_score_query_history_and_queue_decisions(
     synthesized: SynthesizedApp, stack: str
 ) -> None:
     arns = _arns(synthesized, stack)
-    assert _grants(_role_statements(synthesized, stack, "fraud-analyzer")) == {
+    assert _grants(_role_statements(synthesized, stack, "analyzer")) == {
         "TransactionsStreamRead": (
             ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], [arns["stream"]]),
         "TransactionsStreamList": (["dynamodb:ListStreams"], [f"{arns['table']}/stream/*"]),
@@ -265,7 +270,7 @@ def test_report_generator_may_query_the_day_index_and_write_reports(synthesized:
 def test_source_code_hash_is_the_hash_of_the_shipped_zip(synthesized: SynthesizedApp, stack: str, fn: str) -> None:
     _, function = _function(synthesized, stack, fn)
     archive = synthesized.stack_dir(stack) / function["filename"]
-    assert archive.name == f"{fn.replace('-', '_')}.zip"
+    assert archive.name == f"{FUNCTIONS[fn]}.zip"
     digest = base64.b64encode(hashlib.sha256(archive.read_bytes()).digest()).decode()
     assert function["source_code_hash"] == digest
 
@@ -306,3 +311,13 @@ def test_secure_defaults() -> None:
 def test_invalid_props_are_rejected(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         replace(VALID, **overrides)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("action", ["kms:CreateKey", "lambda:CreateEventSourceMapping", "logs:PutResourcePolicy"])
+def test_a_deploy_only_action_on_any_resource_fails_the_synth(action: str) -> None:
+    # What a deploy role may do on Resource "*" is no function's to do.
+    stack = cdktf.TerraformStack(cdktf.Testing.app(), "function-with-a-deploy-grant")
+    props = replace(VALID, context=AwsContext(stack, "context"),
+                    policy_statements=[PolicyStatement(sid="DeployOnly", actions=[action], resources=["*"])])
+    with pytest.raises(ValueError, match=f"function principal may only have on specific resources: \\['{action}'\\]"):
+        PipelineFunction(stack, "fn", props)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 import pytest
 from terraform_json import at_path, is_tls_only_deny, path_of, ref, referenced_policy, statement
 
@@ -86,6 +88,52 @@ def test_only_cloudwatch_of_this_account_may_publish_through_the_topic_policy(
     assert alarms["actions"] == ["sns:Publish"]
     assert alarms["principals"][0]["identifiers"][0].startswith("cloudwatch.")
     assert alarms["condition"][0]["variable"] == "aws:SourceAccount"
+
+
+SUFFIXES = {"fraud-detection-dev": "dev", "fraud-detection-staging": "stg", "fraud-detection-prod": "prod",
+            "fraud-detection-local": "local"}
+
+
+def _alarm_names(synthesized: SynthesizedApp, stack: str) -> list[str]:
+    return [a["alarm_name"] for a in synthesized.resources(stack, "aws_cloudwatch_metric_alarm").values()]
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_the_topic_takes_alarm_publications_from_this_environments_alarms_only(
+    synthesized: SynthesizedApp, stack: str
+) -> None:
+    [policy] = synthesized.resources(stack, "aws_sns_topic_policy").values()
+    alarms = statement(referenced_policy(synthesized, stack, policy["policy"]), "CloudWatchAlarmsPublish")
+    [source] = [c for c in alarms["condition"] if c["variable"] == "aws:SourceArn"]
+    assert source["test"] == "ArnLike"
+    [pattern] = source["values"]
+    assert pattern.startswith("arn:${data.aws_partition.") and ":cloudwatch:${data.aws_region." in pattern
+    name_pattern = pattern.split(":alarm:", 1)[1]
+    assert name_pattern == f"fraud-*-{SUFFIXES[stack]}-*"
+    own = _alarm_names(synthesized, stack)
+    assert len(own) >= 10 and all(fnmatchcase(name, name_pattern) for name in own)
+    for other in ENVIRONMENT_STACKS:
+        if other != stack:
+            assert not any(fnmatchcase(name, name_pattern) for name in _alarm_names(synthesized, other)), other
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_the_fraud_queue_takes_messages_from_the_analyzer_and_the_redrive_role_only(
+    synthesized: SynthesizedApp, stack: str
+) -> None:
+    queue_id, _ = at_path(synthesized.resources(stack, "aws_sqs_queue"), "messaging/queue")
+    _, policy = at_path(synthesized.resources(stack, "aws_sqs_queue_policy"), "messaging/queue-policy")
+    deny = statement(referenced_policy(synthesized, stack, policy["policy"]), "OnlyAdmittedSenders")
+    assert deny["effect"] == "Deny"
+    assert deny["actions"] == ["sqs:SendMessage"]
+    assert deny["resources"] == [ref("aws_sqs_queue", queue_id, "arn")]
+    assert deny["principals"] == [{"type": "AWS", "identifiers": ["*"]}]
+    [condition] = deny["condition"]
+    assert (condition["test"], condition["variable"]) == ("ArnNotEquals", "aws:PrincipalArn")
+    analyzer_role, _ = at_path(synthesized.resources(stack, "aws_iam_role"), "analyzer/role")
+    redrive = [v for v in condition["values"] if v.endswith(f":role/fraud-operations-{SUFFIXES[stack]}")]
+    assert sorted(condition["values"]) == sorted([ref("aws_iam_role", analyzer_role, "arn"), *redrive])
+    assert len(redrive) == 1
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)

@@ -38,7 +38,7 @@ def test_any_message_in_the_dlq_raises_an_alarm(synthesized: SynthesizedApp, sta
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
 def test_analyzer_lag_on_the_stream_raises_an_alarm(synthesized: SynthesizedApp, stack: str) -> None:
     alarm = _alarm(synthesized, stack, "iterator-age")
-    _, analyzer = at_path(synthesized.resources(stack, "aws_lambda_function"), "fraud-analyzer/function")
+    _, analyzer = at_path(synthesized.resources(stack, "aws_lambda_function"), "analyzer/function")
     assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"]) == ("AWS/Lambda", "IteratorAge", "Maximum")
     assert alarm["dimensions"] == {"FunctionName": analyzer["function_name"]}
     assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 60_000)

@@ -14,7 +14,14 @@ NAMING = Naming(project="fraud", suffix="dev")
 
 def test_names_carry_project_component_and_environment() -> None:
     assert NAMING.name("transactions") == "fraud-transactions-dev"
-    assert Naming(project="fraud", suffix="stg").name("fraud-queue", "queue") == "fraud-fraud-queue-stg"
+    assert Naming(project="fraud", suffix="stg").name("queue", "queue") == "fraud-queue-stg"
+
+
+@pytest.mark.parametrize("component", ["fraud-queue", "Fraud-alerts", ""])
+def test_a_component_repeating_the_project_prefix_or_empty_is_refused(component: str) -> None:
+    # `fraud-fraud-queue-dev`: the prefix is the helper's to add.
+    with pytest.raises(ValueError, match="project prefix"):
+        NAMING.name(component)
 
 
 def test_bucket_names_are_lower_case() -> None:
@@ -46,9 +53,9 @@ def test_long_names_that_differ_only_at_the_end_stay_distinct() -> None:
     assert len(first) == len(second) == 64
 
 
-def test_unknown_kinds_are_refused() -> None:
-    with pytest.raises(KeyError):
-        NAMING.name("x", "table-with-no-limit")
+def test_unknown_kinds_are_refused_with_the_known_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown name kind 'table-with-no-limit': one of \['bucket', "):
+        NAMING.name("x", "table-with-no-limit")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
@@ -57,6 +64,7 @@ def test_synthesized_names_respect_the_limits(synthesized: SynthesizedApp, stack
         ("aws_lambda_function", "function_name"): LIMITS["lambda"],
         ("aws_iam_role", "name"): LIMITS["role"],
         ("aws_sqs_queue", "name"): LIMITS["queue"],
+        ("aws_sns_topic", "name"): LIMITS["topic"],
         ("aws_dynamodb_table", "name"): 255,
         ("aws_cloudwatch_event_rule", "name"): 64,
         ("aws_cloudwatch_log_group", "name"): LIMITS["log_group"],
@@ -77,3 +85,13 @@ def test_every_named_resource_carries_the_environment_suffix(synthesized: Synthe
     names += [t["name"] for t in synthesized.resources(stack, "aws_sns_topic").values()]
     assert names
     assert all(n.startswith("fraud-") and n.endswith(f"-{suffix}") for n in names), names
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_no_deployed_name_repeats_the_project_prefix(synthesized: SynthesizedApp, stack: str) -> None:
+    attributes = {"aws_lambda_function": "function_name", "aws_sqs_queue": "name", "aws_sns_topic": "name",
+                  "aws_dynamodb_table": "name", "aws_iam_role": "name", "aws_cloudwatch_event_rule": "name",
+                  "aws_cloudwatch_metric_alarm": "alarm_name", "aws_api_gateway_rest_api": "name"}
+    names = [r[a] for t, a in attributes.items() for r in synthesized.resources(stack, t).values()]
+    assert len(names) > 20
+    assert [n for n in names if n.startswith("fraud-fraud-")] == []

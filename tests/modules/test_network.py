@@ -6,7 +6,7 @@ import pytest
 from terraform_json import at_path, data_ref, ref, referenced_policy, statement
 
 from modules.network import PrivateNetworkProps
-from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
+from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
 
 SUFFIX = {"fraud-detection-dev": "dev", "fraud-detection-staging": "stg", "fraud-detection-prod": "prod",
           "fraud-detection-local": "local"}
@@ -129,6 +129,25 @@ def test_interface_endpoints_with_private_dns_in_both_subnets(synthesized: Synth
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_every_endpoint_admits_only_this_accounts_principals_on_this_accounts_resources(
+    synthesized: SynthesizedApp, stack: str
+) -> None:
+    endpoints = synthesized.resources(stack, "aws_vpc_endpoint")
+    assert len(endpoints) == 5
+    [account_id] = synthesized.data(stack, "aws_caller_identity")
+    account = data_ref("aws_caller_identity", account_id, "account_id")
+    for endpoint in endpoints.values():
+        [perimeter] = referenced_policy(synthesized, stack, endpoint["policy"])
+        assert perimeter["effect"] == "Allow"
+        assert perimeter["principals"] == [{"type": "AWS", "identifiers": ["*"]}]
+        conditions = {c["variable"]: c for c in perimeter["condition"]}
+        assert set(conditions) == {"aws:PrincipalAccount", "aws:ResourceAccount"}
+        for condition in conditions.values():
+            assert condition["test"] == "StringEquals"
+            assert condition["values"] == [account]
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
 def test_vpc_resolves_endpoint_dns_names(synthesized: SynthesizedApp, stack: str) -> None:
     [vpc] = synthesized.resources(stack, "aws_vpc").values()
     assert vpc["enable_dns_support"] is True
@@ -155,7 +174,7 @@ def test_flow_log_group_is_encrypted_with_the_cmk_and_expires(synthesized: Synth
     _, group = _flow_log_group(synthesized, stack)
     assert group["name"] == f"/aws/vpc/fraud-network-{SUFFIX[stack]}/flow-logs"
     assert group["kms_key_id"] == ref("aws_kms_key", key_id, "arn")
-    assert group["retention_in_days"] == 7
+    assert group["retention_in_days"] == LOG_RETENTION_DAYS[stack]
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import cdktf
 import pytest
 from terraform_json import at_path, is_tls_only_deny, ref, referenced_policy
 
-from modules.secure_bucket import SecureBucketProps
+from modules.secure_bucket import SecureBucket, SecureBucketProps, bucket_lifecycle
 from tests.conftest import SynthesizedApp
 
 # (stack, construct path of the SecureBucket, construct path of its key)
@@ -17,12 +18,42 @@ BUCKETS = [
     ("fraud-detection-state", "state/bucket", "state/key/key"),
     ("fraud-detection-state-local", "state/bucket", "state/key/key"),
 ]
+# Construct path of each bucket's lifecycle, and how long it keeps replaced object versions.
+LIFECYCLES = {"reports/bucket": ("reports/lifecycle", 90), "state/bucket": ("state/lifecycle", 365)}
 # Stacks deployed to AWS; the emulator stacks may leave out the TLS-only policy it cannot evaluate.
 AWS_BUCKETS = [b for b in BUCKETS if not b[0].endswith("-local")]
 
 
 def _bucket_id(synthesized: SynthesizedApp, stack: str, base: str) -> str:
     return at_path(synthesized.resources(stack, "aws_s3_bucket"), f"{base}/bucket")[0]
+
+
+@pytest.mark.parametrize(("stack", "base", "key_path"), BUCKETS)
+def test_every_bucket_expires_old_versions_and_abandoned_uploads_with_the_same_rules(
+    synthesized: SynthesizedApp, stack: str, base: str, key_path: str
+) -> None:
+    path, noncurrent_days = LIFECYCLES[base]
+    versioning_id, _ = at_path(synthesized.resources(stack, "aws_s3_bucket_versioning"), f"{base}/versioning")
+    _, lifecycle = at_path(synthesized.resources(stack, "aws_s3_bucket_lifecycle_configuration"), path)
+    assert lifecycle["bucket"] == ref("aws_s3_bucket", _bucket_id(synthesized, stack, base), "id")
+    shared = [r for r in lifecycle["rule"] if r["id"] in ("expire-noncurrent-versions", "abort-incomplete-uploads")]
+    # On the whole bucket (an empty prefix), and never on current objects.
+    assert shared == [
+        {"id": "expire-noncurrent-versions", "status": "Enabled", "filter": [{"prefix": ""}],
+         "noncurrent_version_expiration": [{"noncurrent_days": noncurrent_days}]},
+        {"id": "abort-incomplete-uploads", "status": "Enabled", "filter": [{"prefix": ""}],
+         "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}]},
+    ]
+    assert not [r for r in lifecycle["rule"] if "expiration" in r]
+    # Noncurrent-version rules are refused until versioning is on.
+    assert lifecycle["depends_on"] == [f"aws_s3_bucket_versioning.{versioning_id}"]
+
+
+def test_a_lifecycle_keeping_no_old_version_is_refused() -> None:
+    stack = cdktf.TerraformStack(cdktf.Testing.app(), "lifecycle")
+    bucket = SecureBucket(stack, "bucket", SecureBucketProps(bucket="b", kms_key_arn="k"))
+    with pytest.raises(ValueError, match="noncurrent_version_days"):
+        bucket_lifecycle(stack, "lifecycle", bucket, noncurrent_version_days=0)
 
 
 @pytest.mark.parametrize(("stack", "base", "key_path"), BUCKETS)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import cdktf
 import pytest
 from terraform_json import at_path, ref
@@ -30,13 +33,22 @@ def test_on_demand_table_keyed_by_transaction_and_time(synthesized: SynthesizedA
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-def test_stream_carries_old_and_new_images(synthesized: SynthesizedApp, stack: str) -> None:
+def test_stream_carries_only_the_new_image(synthesized: SynthesizedApp, stack: str) -> None:
     assert cdktf.Testing.to_have_resource_with_properties(
         synthesized.stack_text(stack),
         "aws_dynamodb_table",
         {"name": f"fraud-transactions-{stack.rsplit('-', 1)[1].replace('staging', 'stg')}",
-         "stream_enabled": True, "stream_view_type": "NEW_AND_OLD_IMAGES"},
+         "stream_enabled": True, "stream_view_type": "NEW_IMAGE"},
     )
+
+
+def test_the_analyzer_reads_only_the_new_image_of_a_stream_record() -> None:
+    # NEW_IMAGE streams carry no OldImage: code reading it would silently see nothing.
+    analyzer = Path(__file__).resolve().parents[2] / "functions" / "fraud_analyzer"
+    sources = {p.name: p.read_text() for p in analyzer.rglob("*.py")}
+    assert any("new_image" in text for text in sources.values())
+    readers = [name for name, text in sources.items() if re.search(r"old_image|OldImage", text)]
+    assert readers == []
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)

@@ -17,14 +17,13 @@ from typing import Any
 
 import pytest
 
+from modules.iam import LAMBDA_VPC_ENI_ACTIONS
 from tests.conftest import SynthesizedApp
 from tests.security.function_exercise import exercise
 from tests.security.iam_recorder import FUNCTION_KEYS
 from tests.security.stack_refs import StackView, one_block, ref
 
 STACK = "fraud-detection-dev"
-_ENI = ("ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-        "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:UnassignPrivateIpAddresses")
 
 # Actions the Lambda service performs with a function's role; our code never calls them, so the
 # recording cannot show them. Each is (action, resource, why); resources are symbols resolved from
@@ -38,7 +37,7 @@ SERVICE_SIDE: dict[str, tuple[tuple[str, str, str], ...]] = {
     "every function": (
         ("logs:CreateLogStream", "LOG_STREAMS", "the runtime writes the function's logs"),
         ("logs:PutLogEvents", "LOG_STREAMS", "the runtime writes the function's logs"),
-        *((action, "*", "Lambda attaches the function to its VPC subnets (ENIs)") for action in _ENI),
+        *((action, "*", "Lambda attaches the function to its VPC subnets (ENIs)") for action in LAMBDA_VPC_ENI_ACTIONS),
         ("xray:PutTraceSegments", "*", "the runtime uploads active-tracing segments"),
         ("xray:PutTelemetryRecords", "*", "the runtime uploads active-tracing telemetry"),
         ("kms:Decrypt", "CMK", "Lambda decrypts the function's environment variables"),

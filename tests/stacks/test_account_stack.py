@@ -5,74 +5,23 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from modules.deploy_permissions import RESOURCE_TYPE_GROUPS
-from modules.deploy_role import DeployRoleProps, StateAccess
+from modules.ci.deploy_permissions import RESOURCE_TYPE_GROUPS
+from modules.ci.deploy_role import DeployRoleProps, StateAccess
 from stacks.app_settings import resolve_settings
 from tests.conftest import SynthesizedApp
+from tests.stacks.account_policies import ACCOUNT, as_iam_json, policy_document_of, ref_id
+from tests.stacks.account_policies import documents as role_documents
+from tests.stacks.account_policies import role as ci_role
 
-ACCOUNT = "fraud-detection-account-us-east-1"
 _APIGW_ROLE = "fraud-apigw-cloudwatch-us-east-1"
 LOCAL_ACCOUNT = "fraud-detection-account-local"
 REPOSITORY = "example-org/fraud-detection"
 SUFFIXES = {"dev": "dev", "staging": "stg", "prod": "prod"}
-_REF = re.compile(r"^\$\{(?:data\.)?[a-z_]+\.([^.]+)\.(json|arn)\}$")
-# What IAM would see once references resolve: enough to measure sizes and match patterns.
-_RESOLVED = {
-    r"\$\{data\.aws_partition\.[^}]+\}": "aws",
-    r"\$\{data\.aws_caller_identity\.[^}]+\}": "123456789012",
-    r"\$\{aws_iam_openid_connect_provider\.[^}]+\}": "arn:aws:iam::123456789012:oidc-provider/x",
-}
-
-
-def _ref_id(reference: str) -> str:
-    match = _REF.match(reference)
-    assert match, reference
-    return match.group(1)
-
-
-def _role(app: SynthesizedApp, stack: str, environment: str, access: str = "deploy") -> tuple[str, dict[str, Any]]:
-    name = f"fraud-{access}-{environment}"
-    roles = [(k, r) for k, r in app.resources(stack, "aws_iam_role").items() if r["name"] == name]
-    assert len(roles) == 1, roles
-    return roles[0]
-
-
-def _documents(app: SynthesizedApp, stack: str, environment: str, access: str = "deploy") -> dict[str, dict[str, Any]]:
-    """Group -> policy document attached to the environment's deploy (or plan) role."""
-    role_id, _ = _role(app, stack, environment, access)
-    policies = app.resources(stack, "aws_iam_policy")
-    documents = app.data(stack, "aws_iam_policy_document")
-    found = {}
-    for attachment in app.resources(stack, "aws_iam_role_policy_attachment").values():
-        if attachment["role"] != f"${{aws_iam_role.{role_id}.name}}":
-            continue
-        policy = policies[_ref_id(attachment["policy_arn"])]
-        group = policy["name"].removeprefix(f"fraud-{access}-{environment}-")
-        found[group] = documents[_ref_id(policy["policy"])]
-    return found
-
-
-def _resolved(document: dict[str, Any]) -> dict[str, Any]:
-    """The document as IAM receives it (keys renamed, references replaced)."""
-    statements = []
-    for s in document["statement"]:
-        rendered: dict[str, Any] = {"Sid": s["sid"], "Effect": s["effect"], "Action": s["actions"]}
-        if "resources" in s:
-            rendered["Resource"] = s["resources"]
-        for c in s.get("condition", []):
-            rendered.setdefault("Condition", {}).setdefault(c["test"], {})[c["variable"]] = c["values"]
-        statements.append(rendered)
-    text = json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":"))
-    for pattern, value in _RESOLVED.items():
-        text = re.sub(pattern, value, text)
-    return json.loads(text)
-
-
 def _statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
     return next(s for s in document["statement"] if s["sid"] == sid)
 
@@ -103,8 +52,8 @@ def test_a_deploy_and_a_plan_role_per_environment_under_the_protected_path(synth
 def test_only_this_repositorys_jobs_in_the_environment_may_assume_the_role(
     synthesized: SynthesizedApp, environment: str, access: str, github_environment: str
 ) -> None:
-    _, role = _role(synthesized, ACCOUNT, environment, access)
-    trust = synthesized.data(ACCOUNT, "aws_iam_policy_document")[_ref_id(role["assume_role_policy"])]
+    _, role = ci_role(synthesized, ACCOUNT, environment, access)
+    trust = synthesized.data(ACCOUNT, "aws_iam_policy_document")[ref_id(role["assume_role_policy"])]
     [statement] = trust["statement"]
     assert statement["actions"] == ["sts:AssumeRoleWithWebIdentity"]
     [principal] = statement["principals"]
@@ -119,7 +68,7 @@ def test_only_this_repositorys_jobs_in_the_environment_may_assume_the_role(
 
 @pytest.mark.parametrize("environment", sorted(SUFFIXES))
 def test_state_access_is_the_environments_key_only(synthesized: SynthesizedApp, environment: str) -> None:
-    state = _documents(synthesized, ACCOUNT, environment)["state"]
+    state = role_documents(synthesized, ACCOUNT, environment)["state"]
     objects = _statement(state, "StateObjects")
     assert objects["actions"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     expected = f"fraud-detection-tfstate/fraud-detection/{environment}/*"
@@ -137,8 +86,8 @@ def test_state_access_is_the_environments_key_only(synthesized: SynthesizedApp, 
 def test_named_grants_match_only_the_environments_names(synthesized: SynthesizedApp, environment: str) -> None:
     suffix = SUFFIXES[environment]
     others = [s for e, s in SUFFIXES.items() if e != environment]
-    for group, document in _documents(synthesized, ACCOUNT, environment).items():
-        for statement in _resolved(document)["Statement"]:
+    for group, document in role_documents(synthesized, ACCOUNT, environment).items():
+        for statement in as_iam_json(synthesized, ACCOUNT, document)["Statement"]:
             for resource in statement.get("Resource", []):
                 if "fraud-" in resource and "tfstate" not in resource:
                     assert f"-{suffix}" in resource, (group, statement["Sid"], resource)
@@ -150,7 +99,8 @@ def test_named_grants_match_only_the_environments_names(synthesized: Synthesized
 def test_no_grant_reaches_the_deploy_roles_and_a_deny_guards_them(
     synthesized: SynthesizedApp, environment: str
 ) -> None:
-    documents = {g: _resolved(d) for g, d in _documents(synthesized, ACCOUNT, environment).items()}
+    documents = {g: as_iam_json(synthesized, ACCOUNT, d)
+                 for g, d in role_documents(synthesized, ACCOUNT, environment).items()}
     deploy_arns = [f"arn:aws:iam::123456789012:role/github-deploy/fraud-deploy-{e}" for e in SUFFIXES] + [
         f"arn:aws:iam::123456789012:policy/github-deploy/fraud-deploy-{e}-identity" for e in SUFFIXES
     ]
@@ -160,25 +110,26 @@ def test_no_grant_reaches_the_deploy_roles_and_a_deny_guards_them(
         for resource in statement.get("Resource", []):
             if iam_actions:
                 assert not any(fnmatch.fnmatchcase(arn, resource) for arn in deploy_arns), (statement["Sid"], resource)
-    deny = next(s for s in documents["identity"]["Statement"] if s["Effect"] == "Deny")
-    assert deny["Action"] == ["iam:*"]
-    assert all(any(fnmatch.fnmatchcase(arn, r) for r in deny["Resource"]) for arn in deploy_arns)
+    deny = next(s for s in documents["identity"]["Statement"] if s["Sid"] == "DeployRolesUntouchable")
+    assert (deny["Effect"], deny["Action"]) == ("Deny", ["iam:*"])
+    boundary = f"arn:aws:iam::123456789012:policy/github-deploy/fraud-boundary-{environment}"
+    assert all(any(fnmatch.fnmatchcase(arn, r) for r in deny["Resource"]) for arn in [*deploy_arns, boundary])
 
 
 @pytest.mark.parametrize("environment", sorted(SUFFIXES))
 def test_policies_fit_iams_size_and_attachment_quotas(synthesized: SynthesizedApp, environment: str) -> None:
-    documents = _documents(synthesized, ACCOUNT, environment)
+    documents = role_documents(synthesized, ACCOUNT, environment)
     assert len(documents) <= 10, "default quota: ten managed policies per role"
     for group, document in documents.items():
-        size = len(json.dumps(_resolved(document), separators=(",", ":")))
+        size = len(json.dumps(as_iam_json(synthesized, ACCOUNT, document), separators=(",", ":")))
         # 6,144 characters per managed policy; keep a margin for longer partitions and account ids.
         assert size < 5500, (group, size)
 
 
 @pytest.mark.parametrize("environment", sorted(SUFFIXES))
 def test_the_plan_role_only_reads(synthesized: SynthesizedApp, environment: str) -> None:
-    documents = _documents(synthesized, ACCOUNT, environment, "plan")
-    assert set(documents) == set(_documents(synthesized, ACCOUNT, environment))
+    documents = role_documents(synthesized, ACCOUNT, environment, "plan")
+    assert set(documents) == set(role_documents(synthesized, ACCOUNT, environment))
     actions = [a for d in documents.values() for s in d["statement"] for a in s["actions"]]
     assert all(s["effect"] == "Allow" for d in documents.values() for s in d["statement"])
     verbs = {a.split(":", 1)[1] for a in actions}
@@ -190,7 +141,7 @@ def test_every_resource_type_of_an_environment_is_covered_by_a_deploy_grant(synt
     prefixes = [p for group in RESOURCE_TYPE_GROUPS.values() for p in group]
     for stack in ("fraud-detection-dev", "fraud-detection-prod"):
         uncovered = [t for t in synthesized.stack(stack)["resource"] if not any(t.startswith(p) for p in prefixes)]
-        assert uncovered == [], f"{stack}: add the deploy permissions for {uncovered} to modules/deploy_permissions.py"
+        assert uncovered == [], f"{stack}: add deploy permissions for {uncovered} to modules/ci/deploy_permissions.py"
 
 
 # Resource type -> (name attribute, ARN of a resource with that name, as IAM evaluates it).
@@ -215,8 +166,8 @@ def test_every_named_resource_of_the_environment_is_within_a_deploy_grant(
 ) -> None:
     granted = [
         (statement["Action"], resource)
-        for document in _documents(synthesized, ACCOUNT, environment).values()
-        for statement in _resolved(document)["Statement"] if statement["Effect"] == "Allow"
+        for document in role_documents(synthesized, ACCOUNT, environment).values()
+        for statement in as_iam_json(synthesized, ACCOUNT, document)["Statement"] if statement["Effect"] == "Allow"
         for resource in statement.get("Resource", [])
     ]
     stack = f"fraud-detection-{environment}"
@@ -233,9 +184,9 @@ def test_every_named_resource_of_the_environment_is_within_a_deploy_grant(
 
 
 def test_regional_grants_name_the_environments_region(synthesized: SynthesizedApp) -> None:
-    for document in _documents(synthesized, ACCOUNT, "dev").values():
-        for statement in _resolved(document)["Statement"]:
-            if statement.get("Resource") == ["*"]:
+    for document in role_documents(synthesized, ACCOUNT, "dev").values():
+        for statement in as_iam_json(synthesized, ACCOUNT, document)["Statement"]:
+            if statement.get("Resource") == ["*"] and statement["Effect"] == "Allow":
                 assert statement["Condition"] == {"StringEquals": {"aws:RequestedRegion": ["us-east-1"]}}
             for resource in statement.get("Resource", []):
                 service, region = [*resource.split(":"), "", "", ""][2:4]
@@ -264,7 +215,46 @@ def test_deploy_role_props_reject_what_would_widen_or_break_the_trust(change: di
     props: dict[str, Any] = {
         "environment": "dev", "name_suffix": "dev", "github_repository": REPOSITORY, "oidc_provider_arn": "arn",
         "state": StateAccess(bucket="b", region="us-east-1", key_prefix="p", kms_alias="a"), "region": "us-east-1",
-        "context": None,
+        "context": None, "permissions_boundary_arn": "arn:aws:iam::123456789012:policy/github-deploy/b",
     }
     with pytest.raises(ValueError, match=message):
         DeployRoleProps(**{**props, **change})
+
+
+@pytest.mark.parametrize("environment", sorted(SUFFIXES))
+def test_each_environment_has_a_boundary_that_never_allows_administration(
+    synthesized: SynthesizedApp, environment: str
+) -> None:
+    [policy] = [p for p in synthesized.resources(ACCOUNT, "aws_iam_policy").values()
+                if p["name"] == f"fraud-boundary-{environment}"]
+    assert policy["path"] == "/github-deploy/", "under the path every deploy is denied to touch"
+    document = as_iam_json(synthesized, ACCOUNT, policy_document_of(synthesized, ACCOUNT, policy["name"]))
+    allowed = [a for s in document["Statement"] if s["Effect"] == "Allow" for a in s["Action"]]
+    assert not [a for a in allowed if a.split(":")[0] in {"iam", "sts", "organizations", "account"}]
+    assert not [a for a in allowed if a.startswith("kms:") and a not in {"kms:Decrypt", "kms:Encrypt",
+                                                                        "kms:GenerateDataKey"}]
+    [never] = [s for s in document["Statement"] if s["Effect"] == "Deny"]
+    assert {"iam:*", "sts:*", "organizations:*", "account:*", "kms:Schedule*", "kms:Put*"} <= set(never["Action"])
+    names = f"fraud-*-{SUFFIXES[environment]}"
+    # Every resource is the environment's by name; keys, named by id, by their alias.
+    keys = next(s for s in document["Statement"] if s["Sid"] == "EnvironmentKeyUse")
+    assert keys["Condition"] == {"ForAnyValue:StringLike": {"kms:ResourceAliases": [f"alias/{names}"]}}
+    resources = [r for s in document["Statement"] if s["Effect"] == "Allow" and s is not keys
+                 for r in s["Resource"] if r != "*"]
+    assert resources and all(names in r for r in resources), resources
+    assert f"permissions_boundary_arn_{environment}" in synthesized.stack(ACCOUNT)["output"]
+
+
+def test_an_environment_in_another_region_is_refused_by_this_regions_account_stack() -> None:
+    # Signer profiles and code signing configurations are regional: they belong to the account stack
+    # of the environment's own region.
+    from cdktf import Testing
+
+    from stacks.account_stack import AccountStack
+    from stacks.config import load_environments
+
+    elsewhere = replace(load_environments()["prod"], region="eu-west-1")
+    settings = resolve_settings({}, {})
+    with pytest.raises(ValueError, match="deploys to eu-west-1: its signing profile and configuration belong"):
+        AccountStack(Testing.app(), "account", region="us-east-1", state=settings.state, state_key="account",
+                     github_repository=REPOSITORY, environments=[elsewhere])

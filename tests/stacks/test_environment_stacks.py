@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
+from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
 
 ALL_STACKS = (
     *ENVIRONMENT_STACKS,
@@ -88,3 +88,11 @@ def test_environments_use_distinct_names(synthesized: SynthesizedApp) -> None:
 def test_environment_stacks_compose_without_owning_account_settings(synthesized: SynthesizedApp, stack: str) -> None:
     assert not synthesized.resources(stack, "aws_api_gateway_account")
     assert len(synthesized.resources(stack, "aws_lambda_function")) == 4
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_every_log_group_keeps_the_environments_retention(synthesized: SynthesizedApp, stack: str) -> None:
+    groups = synthesized.resources(stack, "aws_cloudwatch_log_group")
+    assert len(groups) >= 8, "four functions, API access and execution, flow logs, WAF"
+    assert {g["name"]: g["retention_in_days"] for g in groups.values()} == {
+        g["name"]: LOG_RETENTION_DAYS[stack] for g in groups.values()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +22,15 @@ class EmulatorClients:
     endpoint_url: str
     region: str = DEFAULT_REGION
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    # boto3's default session is not thread-safe: clients are created one at a time (using them is safe).
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def client(self, service: str) -> Any:
-        """A client for `service` ("lambda", "sqs", "dynamodbstreams", ...)."""
+        """A client for `service` ("lambda", "sqs", "dynamodbstreams", ...); safe to call from many threads."""
+        with self._lock:
+            return self._client(service)
+
+    def _client(self, service: str) -> Any:
         if service not in self._cache:
             self._cache[service] = boto3.client(
                 service,

@@ -45,6 +45,7 @@ class FunctionPackage:
     code_dir: Path
     layer_dirs: tuple[Path, ...]
     code_sha256: str
+    reserved_concurrency: int | None = None
 
     @property
     def log_group_name(self) -> str:
@@ -151,6 +152,7 @@ class CodeStore:
             code_dir=code_dir,
             layer_dirs=layer_dirs,
             code_sha256=code_sha,
+            reserved_concurrency=function.get("Concurrency", {}).get("ReservedConcurrentExecutions"),
         )
 
     def _layer_dir(self, layer_version_arn: str) -> Path:

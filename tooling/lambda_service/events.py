@@ -31,8 +31,10 @@ def api_gateway_proxy_event(
     source_ip: str,
     request_id: str,
     now: datetime,
+    caller_arn: str | None = None,
+    caller_access_key: str | None = None,
 ) -> dict[str, Any]:
-    """A REST API (v1) Lambda proxy integration event."""
+    """A REST API (v1) Lambda proxy integration event (`caller_*`: the signer of a SigV4 request)."""
     domain = f"{api_id}.execute-api.localhost"
     all_headers = {"Host": domain, "X-Forwarded-For": source_ip, "X-Forwarded-Proto": "https", **headers}
     return {
@@ -65,6 +67,11 @@ def api_gateway_proxy_event(
                 "userAgent": all_headers.get("User-Agent"),
                 "apiKeyId": api_key_id,
                 "apiKey": all_headers.get("x-api-key"),
+                "userArn": caller_arn,
+                "user": caller_arn.split(":")[-1] if caller_arn else None,
+                "caller": caller_arn.split(":")[-1] if caller_arn else None,
+                "accessKey": caller_access_key,
+                "accountId": caller_arn.split(":")[4] if caller_arn else None,
             },
         },
         "body": body,

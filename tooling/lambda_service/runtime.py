@@ -112,9 +112,13 @@ class FunctionRuntime:
         )
         return self._process
 
+    def ensure_started(self) -> subprocess.Popen[str]:
+        """The running process, started (its handler module imported at once) when there is none."""
+        return self._process if self._process and self._process.poll() is None else self._start()
+
     def invoke(self, event: Any) -> InvocationResult:
         """Run the handler on `event`; a timeout kills the process (the next call starts a new one)."""
-        process = self._process if self._process and self._process.poll() is None else self._start()
+        process = self.ensure_started()
         assert process.stdin is not None and process.stdout is not None
         request_id = str(uuid.uuid4())
         timeout = self.package.timeout_seconds

@@ -62,12 +62,16 @@ class SchedulePlayer:
 
     def targets_of(self, function_name: str) -> list[ScheduleTarget]:
         """The enabled scheduled rules' targets that invoke `function_name`."""
+        return [t for t in self.scheduled_targets() if function_name_of(t.function_arn) == function_name]
+
+    def scheduled_targets(self) -> list[ScheduleTarget]:
+        """Every Lambda target of the enabled scheduled rules of the default bus."""
         found = []
         for rule in self._events.list_rules().get("Rules", []):
             if not rule.get("ScheduleExpression") or rule.get("State") != "ENABLED":
                 continue
             for target in self._events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", []):
-                if ":lambda:" not in target["Arn"] or function_name_of(target["Arn"]) != function_name:
+                if ":lambda:" not in target["Arn"]:
                     continue
                 found.append(ScheduleTarget(
                     rule_name=rule["Name"], rule_arn=rule["Arn"], schedule_expression=rule.get("ScheduleExpression"),

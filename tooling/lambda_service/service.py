@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,11 @@ from typing import Any
 
 from tooling.lambda_service.clients import EmulatorClients
 from tooling.lambda_service.code_store import ArtifactLocator, CodeStore, FunctionPackage
+from tooling.lambda_service.pool import FunctionPool
 from tooling.lambda_service.runtime import FunctionRuntime, InvocationResult, runtime_environment
+
+# Execution environments per function at most, whatever its reserved concurrency (one machine).
+DEFAULT_LOCAL_CAP = 4
 
 
 def function_name_of(name_or_arn: str) -> str:
@@ -32,9 +37,19 @@ class Invocation:
 
 @dataclass
 class InvocationLog:
-    """Every invocation made, in order (what a test or a summary inspects)."""
+    """Every invocation made, in order (what a test or a summary inspects); the oldest are dropped
+    beyond `keep` (a long-running service must not hold every event it ever delivered)."""
 
     entries: list[Invocation] = field(default_factory=list)
+    keep: int | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, entry: Invocation) -> None:
+        """Append one invocation (thread-safe)."""
+        with self._lock:
+            self.entries.append(entry)
+            if self.keep is not None and len(self.entries) > self.keep:
+                del self.entries[: len(self.entries) - self.keep]
 
     def of(self, function_name: str) -> list[Invocation]:
         """The invocations of one function."""
@@ -45,42 +60,61 @@ class LambdaService:
     """Runs deployed functions in warm subprocesses, configured from the emulator.
 
     `work_dir` holds the unpacked code cache (`code/`) and one log file per function (`logs/`).
+    Each function gets a FunctionPool: as many warm processes as concurrent invocations need, up to
+    its reserved concurrency and `local_cap`; `invoke` may be called from many threads.
     """
 
-    def __init__(self, clients: EmulatorClients, stack_dir: Path, work_dir: Path) -> None:
+    def __init__(self, clients: EmulatorClients, stack_dir: Path, work_dir: Path, *,
+                 local_cap: int = DEFAULT_LOCAL_CAP, keep_invocations: int | None = None) -> None:
         self.clients = clients
         self.work_dir = work_dir
+        self.local_cap = local_cap
         self._store = CodeStore(clients, ArtifactLocator(stack_dir), work_dir / "code")
-        self._runtimes: dict[str, FunctionRuntime] = {}
+        self._pools: dict[str, FunctionPool] = {}
+        self._pools_lock = threading.Lock()
         self._overrides: dict[str, dict[str, str]] = {}
-        self.invocations = InvocationLog()
+        self.invocations = InvocationLog(keep=keep_invocations)
 
     def package(self, name_or_arn: str) -> FunctionPackage:
         """The deployed function's configuration and unpacked code."""
-        return self._runtime(function_name_of(name_or_arn)).package
+        return self.pool(name_or_arn).package
 
     def log_path(self, name_or_arn: str) -> Path:
         """Where the function's output (logs, metrics) is written."""
         return self.work_dir / "logs" / f"{function_name_of(name_or_arn)}.log"
 
-    def _runtime(self, name: str) -> FunctionRuntime:
-        runtime = self._runtimes.get(name)
-        if runtime is None:
-            package = self._store.package(name)
-            environment = runtime_environment(
-                package, self.clients.function_environment(), self._overrides.get(name, {})
-            )
-            runtime = FunctionRuntime(package, environment, self.log_path(name))
-            self._runtimes[name] = runtime
-        return runtime
+    def pool(self, name_or_arn: str) -> FunctionPool:
+        """The warm processes of one function (created, without a process yet, on first use)."""
+        name = function_name_of(name_or_arn)
+        with self._pools_lock:
+            pool = self._pools.get(name)
+            if pool is None:
+                package = self._store.package(name)
+                environment = runtime_environment(
+                    package, self.clients.function_environment(), self._overrides.get(name, {})
+                )
+                log_path = self.log_path(name)
+
+                def start() -> FunctionRuntime:
+                    return FunctionRuntime(package, environment, log_path)
+
+                pool = FunctionPool(package, start, reserved_concurrency=package.reserved_concurrency,
+                                    local_cap=self.local_cap)
+                self._pools[name] = pool
+            return pool
+
+    def pools(self) -> dict[str, FunctionPool]:
+        """The pools created so far, by function name."""
+        with self._pools_lock:
+            return dict(self._pools)
 
     def invoke(self, name_or_arn: str, event: Any) -> InvocationResult:
         """Invoke synchronously (RequestResponse); the event must be JSON-serializable."""
         name = function_name_of(name_or_arn)
         # A round trip through JSON, as the real service does: no Python object reaches the handler.
         delivered = json.loads(json.dumps(event))
-        result = self._runtime(name).invoke(delivered)
-        self.invocations.entries.append(Invocation(name, delivered, result))
+        result = self.pool(name).invoke(delivered)
+        self.invocations.record(Invocation(name, delivered, result))
         return result
 
     @contextlib.contextmanager
@@ -100,13 +134,14 @@ class LambdaService:
             self._drop(name)
 
     def _drop(self, name: str) -> None:
-        runtime = self._runtimes.pop(name, None)
-        if runtime is not None:
-            runtime.close()
+        with self._pools_lock:
+            pool = self._pools.pop(name, None)
+        if pool is not None:
+            pool.close()
 
     def close(self) -> None:
         """Stop every function process."""
-        for name in list(self._runtimes):
+        for name in list(self.pools()):
             self._drop(name)
 
     def __enter__(self) -> LambdaService:

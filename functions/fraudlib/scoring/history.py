@@ -54,8 +54,8 @@ class CustomerHistory:
     is part of the list (as it is when a whole batch is indexed together).
     """
 
-    __slots__ = ("_first_seen_country", "_hour_positions", "_series", "_small_prefix", "config", "items",
-                 "keys", "times")
+    __slots__ = ("_first_seen_country", "_hour_positions", "_series", "_small_prefix", "config", "frauds",
+                 "items", "keys", "times")
 
     def __init__(self, transactions: Iterable[Transaction], config: ScoringConfig) -> None:
         unique = {t.order_key: t for t in transactions}
@@ -83,6 +83,12 @@ class CustomerHistory:
         self._small_prefix = small_prefix
         self._first_seen_country = first_seen_country
         self._hour_positions = hour_positions
+        # (position, timestamp, reported_at) of the transactions carrying a fraud label; usually none.
+        self.frauds = [
+            (position, t.timestamp, t.fraud_reported_at)
+            for position, t in enumerate(self.items)
+            if t.fraud_reported_at is not None
+        ]
 
     def __len__(self) -> int:
         return len(self.items)

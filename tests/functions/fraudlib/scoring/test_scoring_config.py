@@ -41,6 +41,8 @@ def test_overrides_apply_with_exact_decimals() -> None:
         ('{"high_risk_mccs": ["79"]}', "4-digit"),
         ('{"amount_scale": {"JPY": 0}}', "amount_scale factors must be > 0"),
         ('{"review_threshold": 80, "block_threshold": 60}', "review_threshold <= block_threshold"),
+        ('{"rules_review_score": 80, "rules_block_score": 60}', "rules_review_score <= rules_block_score"),
+        ('{"label_delay_days": 0}', "label_delay_days must be > 0"),
         ('{"weight_card_testing": 101}', "weight_card_testing must be between 0 and 100"),
         ('{"profile_window_days": 0}', "profile_window_days must be > 0"),
         ("[1, 2]", "must be a JSON object"),

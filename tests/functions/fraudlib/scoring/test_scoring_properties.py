@@ -62,8 +62,10 @@ def test_score_is_bounded_and_consistent(scenario: tuple[Transaction, list[Trans
     config = ScoringConfig()
     result = score_transaction(current, history, config)
     assert 0 <= result.risk_score <= MAX_SCORE
-    assert result.risk_score == min(MAX_SCORE, sum(h.contribution for h in result.reasons))
+    assert result.rule_score == min(MAX_SCORE, sum(h.contribution for h in result.reasons))
+    assert 0.0 <= result.score <= MAX_SCORE and result.risk_score == round(result.score)
     assert result.decision is decide(result.risk_score, config)
+    assert result.model_version and all(f.contribution > 0 for f in result.top_features)
     assert all(h.contribution > 0 and h.detail for h in result.reasons)
     assert len({h.rule for h in result.reasons}) == len(result.reasons)
 

@@ -203,10 +203,10 @@ def test_history_of_other_customers_and_later_transactions_is_ignored() -> None:
     ("score", "decision"),
     [
         (0, Decision.APPROVE),
-        (39, Decision.APPROVE),
-        (40, Decision.REVIEW),
-        (69, Decision.REVIEW),
-        (70, Decision.BLOCK),
+        (9, Decision.APPROVE),
+        (10, Decision.REVIEW),
+        (59, Decision.REVIEW),
+        (60, Decision.BLOCK),
         (100, Decision.BLOCK),
     ],
 )
@@ -219,4 +219,4 @@ def test_score_is_capped_and_decided() -> None:
     current = txn("t", T0 - 9 * HOUR, "9000.00", merchant_category="7995", country="FR")
     result = score_transaction(current, daily(10), config)
     assert sum(h.contribution for h in result.reasons) > 100
-    assert (result.risk_score, result.decision) == (100, Decision.BLOCK)
+    assert (result.rule_score, result.decision) == (100, Decision.BLOCK)

@@ -13,24 +13,43 @@ How statements are scoped, best first:
   aliases and the reports bucket are matched by `fraud-*-<suffix>`;
 - by region and account: resources AWS names by id (VPC pieces, KMS keys, REST APIs, event
   source mappings, code-signing configs) are limited to the environment's region and account;
-- Resource "*": only the actions listed in modules/iam.py's ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS
+- Resource "*": only the actions listed in modules/iam.py's ACTIONS_ON_ANY_RESOURCE["deploy"]
   (Describe/List calls Terraform makes while planning, and creations AWS cannot scope), always
   with an aws:RequestedRegion condition.
 
-Known limit, stated plainly: a deploy can write the inline policies of the pipeline's own roles
-(`role/fraud-*-<suffix>`) and update the functions that run as them, so whoever controls a
-deploy controls what those roles may do. The role's trust (this repository's workflow, in this
-GitHub environment, behind its protection rules) is the control for that; the deploy roles
-and their policies live under their own IAM path, which no name pattern here matches, and an
-explicit Deny keeps a deploy from touching them.
+Roles: a deploy creates the pipeline's roles and writes their inline policies, so whoever controls
+a deploy could try to grant those roles anything. The environment's permissions boundary
+(modules/ci/permissions_boundary.py, in the administrator-deployed account stack) caps them: the
+deploy may create a role, put its policies or set its boundary only with `iam:PermissionsBoundary`
+equal to that boundary (an explicit Deny refuses any other value or none), may never remove a
+boundary nor attach a managed policy, and passes only the pipeline's own roles, only to the
+services that use them. The deploy roles, their policies and the boundary live under their own
+IAM path, which no name pattern here matches, and an explicit Deny keeps a deploy from touching
+them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from modules.iam import Condition, PolicyStatement
+
+PROTECTED_IAM_PATH: Final = "/github-deploy/"
+"""IAM path of the deploy and plan roles, their policies and the permissions boundaries."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeSigningRefs:
+    """The environment's code signing control, owned by the account stack (modules/code_signing.py)."""
+
+    profile_arn: str
+    """Signer profile the deploy signs packages with."""
+    config_arn: str
+    """Code signing configuration every function must carry."""
+    config_arn_parameter: str
+    """SSM parameter name publishing the configuration's ARN to the environment's stack."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,8 +68,13 @@ class DeployScope:
     """Suffix of the environment's resource names, e.g. `stg`."""
     project: str = "fraud"
     """Prefix of the environment's resource names."""
-    protected_role_path: str = "/github-deploy/"
-    """IAM path of the deploy roles: a deploy may not modify anything under it."""
+    protected_role_path: str = PROTECTED_IAM_PATH
+    """IAM path of the deploy roles and the boundary: a deploy may not modify anything under it."""
+    permissions_boundary_arn: str | None = None
+    """The boundary every role a deploy creates must carry (modules/ci/permissions_boundary.py). Only
+    the scope the boundary itself is written for goes without one."""
+    code_signing: CodeSigningRefs | None = None
+    """The environment's signing profile and configuration; None only where the emulator has none."""
 
     @property
     def names(self) -> str:
@@ -140,23 +164,24 @@ def encryption_statements(scope: DeployScope) -> list[PolicyStatement]:
 
 
 def function_statements(scope: DeployScope) -> list[PolicyStatement]:
-    """Functions and the layer (by name); mappings and code signing (by region and account)."""
+    """Functions and the layer (by name); mappings (by region and account); code signing (the
+    environment's profile and configuration only, which the deploy uses but never changes)."""
     functions = scope.arn("lambda", f"function:{scope.names}")
     function_condition = Condition(test="ArnLike", variable="lambda:FunctionArn", values=[functions])
-    return [
+    creation = ["lambda:CreateFunction", "lambda:PutFunctionCodeSigningConfig"]
+    statements = [
         PolicyStatement(
             sid="FunctionsManage",
             actions=[
-                "lambda:AddPermission", "lambda:CreateFunction", "lambda:DeleteFunction",
-                "lambda:DeleteFunctionCodeSigningConfig", "lambda:DeleteFunctionConcurrency",
+                "lambda:AddPermission", "lambda:DeleteFunction", "lambda:DeleteFunctionConcurrency",
                 "lambda:DeleteFunctionEventInvokeConfig", "lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig",
                 "lambda:GetFunctionConcurrency", "lambda:GetFunctionConfiguration",
                 "lambda:GetFunctionEventInvokeConfig", "lambda:GetFunctionRecursionConfig", "lambda:GetPolicy",
                 "lambda:ListTags", "lambda:ListVersionsByFunction", "lambda:PublishVersion",
-                "lambda:PutFunctionCodeSigningConfig", "lambda:PutFunctionConcurrency",
-                "lambda:PutFunctionEventInvokeConfig", "lambda:RemovePermission", "lambda:TagResource",
-                "lambda:UntagResource", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
-                "lambda:UpdateFunctionEventInvokeConfig",
+                "lambda:PutFunctionConcurrency", "lambda:PutFunctionEventInvokeConfig", "lambda:RemovePermission",
+                "lambda:TagResource", "lambda:UntagResource", "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionEventInvokeConfig",
+                *([] if scope.code_signing else creation),
             ],
             resources=[functions, f"{functions}:*"],
         ),
@@ -167,7 +192,7 @@ def function_statements(scope: DeployScope) -> list[PolicyStatement]:
         ),
         PolicyStatement(
             sid="MappingsCreate",
-            actions=["lambda:CreateCodeSigningConfig", "lambda:CreateEventSourceMapping"],
+            actions=["lambda:CreateEventSourceMapping"],
             resources=["*"],
             conditions=[_in_region(scope)],
         ),
@@ -179,31 +204,69 @@ def function_statements(scope: DeployScope) -> list[PolicyStatement]:
             resources=[scope.arn("lambda", "event-source-mapping:*")],
             conditions=[function_condition],
         ),
+    ]
+    signing = scope.code_signing
+    if signing is None:
+        return statements
+    return [
+        *statements,
         PolicyStatement(
-            sid="CodeSigningManage",
+            sid="FunctionsCreateSigned",
+            # A function is created, or its configuration attached, only with the environment's one.
+            actions=creation,
+            resources=[functions],
+            conditions=[Condition(test="ArnEquals", variable="lambda:CodeSigningConfigArn",
+                                  values=[signing.config_arn])],
+        ),
+        PolicyStatement(
+            sid="CodeSigningUse",
+            actions=["lambda:GetCodeSigningConfig", "signer:GetSigningProfile", "signer:StartSigningJob",
+                     "ssm:GetParameter"],
+            resources=[signing.config_arn, signing.profile_arn,
+                       scope.arn("ssm", f"parameter{signing.config_arn_parameter}")],
+        ),
+        PolicyStatement(
+            sid="CodeSigningStays",
+            effect="Deny",
+            # The control a deploy is checked against is the administrator's: never created, loosened,
+            # detached or removed by a deploy, whichever resource it names.
             actions=[
-                "lambda:DeleteCodeSigningConfig", "lambda:GetCodeSigningConfig", "lambda:UpdateCodeSigningConfig",
-                "signer:CancelSigningProfile", "signer:GetSigningProfile", "signer:ListTagsForResource",
-                "signer:PutSigningProfile", "signer:TagResource", "signer:UntagResource",
+                "lambda:CreateCodeSigningConfig", "lambda:DeleteCodeSigningConfig",
+                "lambda:DeleteFunctionCodeSigningConfig", "lambda:UpdateCodeSigningConfig",
+                "signer:AddProfilePermission", "signer:CancelSigningProfile", "signer:PutSigningProfile",
+                "signer:RemoveProfilePermission", "signer:RevokeSignature", "signer:RevokeSigningProfile",
+                "ssm:DeleteParameter", "ssm:PutParameter",
             ],
-            resources=[scope.arn("lambda", "code-signing-config:*"), scope.arn("signer", "/signing-profiles/*")],
+            resources=["*"],
         ),
     ]
 
 
 def identity_statements(scope: DeployScope) -> list[PolicyStatement]:
-    """The functions' and flow logs' roles (by name), passed only to the services that use them;
-    never the deploy roles themselves."""
+    """The functions' and flow logs' roles (by name), created and written only with the environment's
+    permissions boundary, passed only to the services that use them; never the deploy roles, their
+    policies or the boundary itself."""
+    if not scope.permissions_boundary_arn:
+        raise ValueError(f"{scope.environment}: a deploy that creates roles needs the permissions boundary")
     # Role names end in the suffix, or carry a purpose after it (`fraud-network-dev-flow-logs`).
     roles = [scope.arn("iam", f"role/{scope.names}", region=False),
              scope.arn("iam", f"role/{scope.names}-*", region=False)]
+    boundary = [scope.permissions_boundary_arn]
     return [
+        PolicyStatement(
+            sid="RolesWriteWithBoundary",
+            # IAM evaluates iam:PermissionsBoundary on these calls: the boundary requested (CreateRole,
+            # PutRolePermissionsBoundary) or the one the role carries (PutRolePolicy).
+            actions=["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
+            resources=roles,
+            conditions=[Condition(test="StringEquals", variable="iam:PermissionsBoundary", values=boundary)],
+        ),
         PolicyStatement(
             sid="RolesManage",
             actions=[
-                "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy",
+                "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy",
                 "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies",
-                "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+                "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
             ],
             resources=roles,
         ),
@@ -220,9 +283,26 @@ def identity_statements(scope: DeployScope) -> list[PolicyStatement]:
             ],
         ),
         PolicyStatement(
+            sid="RolesNeverUnbounded",
+            effect="Deny",
+            # Whatever else may ever allow these: never without this boundary (a missing key matches
+            # StringNotEquals, so a role created without any boundary is refused too).
+            actions=["iam:AttachRolePolicy", "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
+            resources=["*"],
+            conditions=[Condition(test="StringNotEquals", variable="iam:PermissionsBoundary", values=boundary)],
+        ),
+        PolicyStatement(
+            sid="BoundariesStay",
+            effect="Deny",
+            # No boundary is ever removed, and no managed policy (AdministratorAccess, ...) attached.
+            actions=["iam:AttachRolePolicy", "iam:DeleteRolePermissionsBoundary"],
+            resources=["*"],
+        ),
+        PolicyStatement(
             sid="DeployRolesUntouchable",
             effect="Deny",
-            # A Deny may name a service wildcard: it must also cover actions AWS adds later.
+            # A Deny may name a service wildcard: it must also cover actions AWS adds later. The path
+            # holds the deploy and plan roles, their policies and the permissions boundary.
             actions=["iam:*"],
             resources=[
                 scope.arn("iam", f"role{scope.protected_role_path}*", region=False),

@@ -14,7 +14,7 @@ repositories, forks and other environments get no credentials; the environment's
 rules (reviewers, branch policy) therefore guard the role.
 
 Permissions: the environment's state objects and state key, and the explicit, name-scoped
-statements of modules/deploy_permissions.py (its docstring says why explicit actions rather than
+statements of modules/ci/deploy_permissions.py (its docstring says why explicit actions rather than
 an AWS managed policy, and what the remaining limit is). Each group is a customer-managed policy
 of its own (under the role's path): together they exceed IAM's 10,240-character quota for a
 role's inline policies, while each stays far below the 6,144 characters of a managed policy;
@@ -34,8 +34,8 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from modules.aws_context import AwsContext
-from modules.deploy_permissions import DeployScope, pipeline_statements
-from modules.github_oidc import GITHUB_OIDC_HOST, STS_AUDIENCE
+from modules.ci.deploy_permissions import PROTECTED_IAM_PATH, CodeSigningRefs, DeployScope, pipeline_statements
+from modules.ci.github_oidc import GITHUB_OIDC_HOST, STS_AUDIENCE
 from modules.iam import Condition, PolicyStatement, Principal, policy_document
 
 Access = Literal["deploy", "plan"]
@@ -73,14 +73,19 @@ class DeployRoleProps:
     github_repository: str
     """`owner/name` of the only repository whose workflows may assume the role."""
     oidc_provider_arn: str
-    """ARN of the account's GitHub OIDC provider (modules/github_oidc.py)."""
+    """ARN of the account's GitHub OIDC provider (modules/ci/github_oidc.py)."""
     state: StateAccess
     """The state bucket, prefix and key the environment's backend uses."""
     region: str
     """Region the environment deploys to; regional grants are limited to it."""
     context: AwsContext
     """Partition and account of the environment."""
-    role_path: str = "/github-deploy/"
+    permissions_boundary_arn: str
+    """The environment's permissions boundary (modules/ci/permissions_boundary.py): a deploy creates
+    and writes roles only with it."""
+    code_signing: CodeSigningRefs | None = None
+    """The environment's signing profile and configuration (None only for the emulator, which has none)."""
+    role_path: str = PROTECTED_IAM_PATH
     """IAM path of the role and its policies; deploys may not modify anything under it (see deploy_permissions)."""
     max_session_seconds: int = 3600
     """Longest session a job gets; one hour covers a full deploy and keeps leaked tokens short-lived."""
@@ -98,6 +103,20 @@ class DeployRoleProps:
             raise ValueError("max_session_seconds must be within IAM's 3600..43200")
         if self.access not in ACCESS_LEVELS:
             raise ValueError(f"access {self.access!r} must be deploy or plan")
+
+    @property
+    def deploy_scope(self) -> DeployScope:
+        """Where the role may act: the environment's names, region, account and boundary."""
+        return DeployScope(
+            partition=self.context.partition,
+            region=self.region,
+            account_id=self.context.account_id,
+            environment=self.environment,
+            name_suffix=self.name_suffix,
+            protected_role_path=self.role_path,
+            permissions_boundary_arn=self.permissions_boundary_arn,
+            code_signing=self.code_signing,
+        )
 
     @property
     def github_environment(self) -> str:
@@ -128,23 +147,12 @@ class DeployRole(Construct):
             max_session_duration=props.max_session_seconds,
         )
         groups = {"state": state_statements(props.state, props.environment, ctx.partition, ctx.account_id)}
-        groups.update(
-            pipeline_statements(
-                DeployScope(
-                    partition=ctx.partition,
-                    region=props.region,
-                    account_id=ctx.account_id,
-                    environment=props.environment,
-                    name_suffix=props.name_suffix,
-                    protected_role_path=props.role_path,
-                )
-            )
-        )
+        groups.update(pipeline_statements(props.deploy_scope))
         if props.access == "plan":
             groups = {g: read_only(s) for g, s in groups.items() if read_only(s)}
         self.policies: dict[str, IamPolicy] = {}
         for group, statements in groups.items():
-            document = policy_document(self, f"{group}-document", statements)
+            document = policy_document(self, f"{group}-document", statements, holder="deploy")
             policy = IamPolicy(
                 self,
                 f"{group}-policy",
