@@ -80,8 +80,7 @@ report: install ## Fire the daily report of the live local pipeline (DATE=YYYY-M
 logs: install ## The played functions' structured logs (FN=part of a function name, LINES=40)
 	@$(RUN) python -m tooling.local_main logs $(if $(FN),--fn $(FN),) $(if $(LINES),--lines $(LINES),)
 
-test: install ## Lint, then run the whole test suite
-	$(RUN) ruff check .
+test: install ## Run the whole test suite (ruff and mypy run inside it: tests/ci/test_static_checks.py)
 	$(RUN) pytest
 
 lint: install ## ruff
@@ -91,8 +90,8 @@ plan: install $(TF_CLI_CONFIG) ## Save and summarize a Terraform plan of one env
 	@test -n "$(ENV)" || { echo "usage: make plan ENV=<dev|staging|prod|local> [LOCK=0]"; exit 2; }
 	$(RUN) python -m tooling.plan_review plan --env $(ENV) $(if $(filter 0 false no,$(LOCK)),--no-lock,)
 
-typecheck: install ## mypy on stacks/ and modules/ (settings in pyproject.toml)
-	$(RUN) mypy stacks modules
+typecheck: install ## mypy on stacks/, modules/, functions/ and tooling/ (settings in pyproject.toml)
+	$(RUN) mypy
 
 synth-hcl: install $(TF_CLI_CONFIG) ## The exit path to plain Terraform: synthesize HCL into build/hcl/ and validate each stack
 	npx cdktf synth --hcl --output $(HCL_DIR)

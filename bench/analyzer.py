@@ -60,7 +60,8 @@ def _item(tid: str, customer: str, ts: int, amount: str, country: str, mcc: str 
     return {
         "transaction_id": tid, "timestamp": ts, "customer_id": customer, "merchant_id": "m-1",
         "merchant_category": mcc, "amount": Decimal(amount), "currency": "USD", "country": country,
-        "day_shard": "2025-11-22#0", "received_at": "2025-11-22T12:00:00Z",
+        "day_shard": "2025-11-22#0", "received_at": "2025-11-22T12:00:00.000Z", "request_fingerprint": "0" * 64,
+        "expires_at": ts + 400 * 86400,
     }
 
 

@@ -4,8 +4,9 @@ A worker process imports the handler as deployed (tracing on, X-Ray segments sen
 local socket nobody reads, logs and metrics written to /dev/null), puts a botocore Stubber on the
 function's DynamoDB client - so parameter validation and serialization still run, only the HTTP
 round trip is skipped - warms up, then times each handler call. Two request shapes, alternating in
-blocks: a client-supplied transaction_id (lookup, idempotency lock, conditional put, lock
-release) and no id (one conditional put).
+blocks: a client-supplied transaction_id (one TransactWriteItems: the id marker and the record,
+both conditional) and no id (one conditional put). The figure is the CPU time of the handling
+thread (what the request costs, whatever the neighbours do); wall time is in the detail.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from bench.common import (
 from bench.lambda_env import function_env
 
 SECTION = "warm API"
-TARGET_P99_MS = 2.0
+TARGET_CPU_P99_MS = {"client id": 1.5, "no id": 1.0}
 WARMUP_CALLS = 500
 MEASURED_CALLS = 3000
 BLOCK = 250
@@ -53,17 +54,16 @@ _BODY = {
 }
 # DynamoDB operations one POST makes, in order, and the canned answers.
 _CALLS = {
-    "client id": [("query", {"Items": [], "Count": 0, "ScannedCount": 0}), ("put_item", {}), ("put_item", {}),
-                  ("update_item", {})],
+    "client id": [("transact_write_items", {})],
     "no id": [("put_item", {})],
 }
+_SHAPES = {"client id": "1 TransactWriteItems", "no id": "1 PutItem"}
 
 
 _WHY = (
-    "every DynamoDB call costs about 0.3-0.4 ms of CPU in botocore alone (parameter validation, serialization, "
-    "endpoint resolution, user agent; SigV4 signing comes on top in AWS) plus an X-Ray subsegment; the "
-    "client-id path makes four calls (lookup, idempotency lock, conditional put, lock release) and the idempotency "
-    "utility hashes and validates the payload. When wall p99 is far above CPU p99, the machine's neighbours took it"
+    "one DynamoDB call costs about 0.3-0.4 ms of CPU in botocore alone (parameter validation, serialization, "
+    "endpoint resolution, user agent; SigV4 signing comes on top in AWS) plus an X-Ray subsegment; the rest is "
+    "Powertools' resolver, logging and metrics, and the request's validation"
 )
 
 
@@ -174,17 +174,16 @@ def measure(work: Path) -> SectionResult:
             "p50": round(p50, 3), "p90": round(percentile(ordered, 0.90), 3), "p99": round(p99, 3),
             "max": round(ordered[-1], 3), "mean": round(sum(ordered) / len(ordered), 3), "n": len(ordered),
         }
+        target = TARGET_CPU_P99_MS[name]
         figures.append(
             Figure(
-                SECTION, f"POST /transactions p99, {name} ({'4 DynamoDB calls' if name == 'client id' else '1 call'})",
-                round(p99, 2), "ms", TARGET_P99_MS,
+                SECTION, f"POST /transactions CPU p99, {name} ({_SHAPES[name]})", round(cpu_p99, 2), "ms", target,
                 detail=(
-                    f"wall p50 {p50:.2f} ms, max {ordered[-1]:.1f} ms; CPU time of the thread p50 {cpu_p50:.2f} ms, "
-                    f"p99 {cpu_p99:.2f} ms (what the request costs without the time a busy neighbour takes); "
-                    f"n={len(ordered)}, HTTP statuses {result['statuses'][name]}, load average after "
-                    f"{result['load_after'][0]}"
+                    f"CPU time of the handling thread p50 {cpu_p50:.2f} ms; wall p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+                    f"max {ordered[-1]:.1f} ms (wall includes the time a busy neighbour takes); n={len(ordered)}, "
+                    f"HTTP statuses {result['statuses'][name]}, load average after {result['load_after'][0]}"
                 ),
-                note="" if p99 <= TARGET_P99_MS else _WHY,
+                note="" if cpu_p99 <= target else _WHY,
             )
         )
     return SectionResult(figures, raw)

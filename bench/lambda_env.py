@@ -1,41 +1,49 @@
 """The environment a deployed function sees: the stack's variables plus what the Lambda runtime sets.
 
-Mirrors stacks/pipeline_stack.py (dev values) without any credentials or endpoint: a benchmark
-must never reach AWS. Tracing is left enabled, as deployed (the runtime sets LAMBDA_TASK_ROOT,
-which is what Powertools' Tracer checks).
+Mirrors stacks/pipeline_stack.py (values of the dev environment from stacks/config.py) without any
+credentials or endpoint: a benchmark must never reach AWS. Tracing is left enabled, as deployed (the
+runtime sets LAMBDA_TASK_ROOT, which is what Powertools' Tracer checks).
 """
 
 from __future__ import annotations
 
 import os
 
+from stacks.config import load_environments
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
-_COMMON = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO", "ENVIRONMENT": "dev"}
+_COMMON = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO"}
 
 # Function key -> component of its deployed name and its Powertools service name (stacks/function_specs.py).
 _NAMES = {"transaction_api": "transaction-api", "fraud_analyzer": "analyzer", "notifier": "notifier",
           "report_generator": "report-generator", None: "floor"}
 
-_FUNCTION_ENV = {
-    "transaction_api": {
-        "TABLE_NAME": "fraud-transactions-dev", "IDEMPOTENCY_TABLE_NAME": "fraud-idempotency-dev",
-        "MAX_AMOUNT": "1000000.00", "MAX_BODY_BYTES": "10240", "DAY_SHARDS": "10", "TRANSACTION_TTL_DAYS": "90",
-    },
-    "fraud_analyzer": {
-        "TABLE_NAME": "fraud-transactions-dev", "CUSTOMER_INDEX_NAME": "customer-index", "HISTORY_WINDOW_DAYS": "30",
-        "FRAUD_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/fraud-queue-dev",
-    },
-    "notifier": {
-        "ALERT_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:fraud-alerts-dev",
-        "IDEMPOTENCY_TABLE_NAME": "fraud-idempotency-dev",
-    },
-    "report_generator": {
-        "TABLE_NAME": "fraud-transactions-dev", "DAY_INDEX_NAME": "day-index", "DAY_SHARDS": "10",
-        "REPORTS_BUCKET": f"fraud-reports-dev-{ACCOUNT}",
-    },
-}
+
+def _function_env(function: str) -> dict[str, str]:
+    """The variables the stack sets for `function`, with the dev environment's values."""
+    dev = load_environments()["dev"]
+    table = "fraud-transactions-dev"
+    return {
+        "transaction_api": {
+            "TABLE_NAME": table, "MAX_AMOUNT": dev.max_amount, "MAX_BODY_BYTES": str(dev.max_body_bytes),
+            "DAY_SHARDS": str(dev.day_shards), "TRANSACTION_TTL_DAYS": str(dev.transaction_ttl_days),
+        },
+        "fraud_analyzer": {
+            "TABLE_NAME": table, "CUSTOMER_INDEX_NAME": "customer-index",
+            "HISTORY_WINDOW_DAYS": str(dev.history_window_days),
+            "FRAUD_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/fraud-queue-dev",
+        },
+        "notifier": {
+            "ALERT_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:fraud-alerts-dev",
+            "IDEMPOTENCY_TABLE_NAME": "fraud-idempotency-dev",
+        },
+        "report_generator": {
+            "TABLE_NAME": table, "DAY_INDEX_NAME": "day-index", "DAY_SHARDS": str(dev.day_shards),
+            "REPORTS_BUCKET": f"fraud-reports-dev-{ACCOUNT}",
+        },
+    }[function]
 
 
 def runtime_env(task_root: str, function: str | None = None) -> dict[str, str]:
@@ -64,5 +72,5 @@ def function_env(function: str, task_root: str) -> dict[str, str]:
         **runtime_env(task_root, function),
         **_COMMON,
         "POWERTOOLS_SERVICE_NAME": _NAMES[function],
-        **_FUNCTION_ENV[function],
+        **_function_env(function),
     }

@@ -14,7 +14,7 @@ from typing import Any
 from modules.lambda_packaging import FUNCTIONS_DIR, PackagedCode, build_function_zip, build_layer_zip
 from stacks.config import FUNCTION_KEYS
 
-REQUEST_SCHEMA = FUNCTIONS_DIR / "fraudlib" / "schemas" / "transaction_request.schema.json"
+REQUEST_SCHEMA = FUNCTIONS_DIR / "transaction_api" / "schemas" / "transaction_request.schema.json"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -127,8 +127,7 @@ class FraudDetectionStack(TerraformStack):
             if code_signing_supported(emulator_url) else None
         )
 
-        common_env = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO",
-                      "ENVIRONMENT": env.name}
+        common_env = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO"}
         specs = function_specs(env, PipelineResources(table=table, idempotency=idempotency, messaging=messaging,
                                                       reports=reports))
         functions: dict[FunctionKey, PipelineFunction] = {}

@@ -36,6 +36,11 @@ _deserialize = TypeDeserializer().deserialize
 _serialize = TypeSerializer().serialize
 
 
+def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A DynamoDB attribute map as plain Python values (numbers as Decimal)."""
+    return {name: _deserialize(value) for name, value in item.items()}
+
+
 class EmulatorDeliveryError(RuntimeError):
     """The emulator lost events before the pollers could read them (see lambda_service.emulator_server)."""
 
@@ -234,30 +239,23 @@ class LocalPipeline:
             ExpressionAttributeValues={":t": {"S": transaction_id}}, ConsistentRead=True,
         )
         items = page.get("Items", [])
-        return {k: _deserialize(v) for k, v in items[0].items()} if items else None
+        return _plain(items[0]) if items else None
 
     def put_raw_item(self, item: Mapping[str, Any]) -> None:
         """Write an item straight into the table, bypassing the API (a record the API would refuse)."""
         self.clients.client("dynamodb").put_item(
-            TableName=self.table_name, Item={k: _serialize(v) for k, v in item.items()}
+            TableName=self.table_name, Item={name: _serialize(value) for name, value in item.items()}
         )
 
     def day_items(self, day: date) -> list[dict[str, Any]]:
         """Every stored transaction whose timestamp falls on `day` (UTC), by a full scan."""
         start = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-        client = self.clients.client("dynamodb")
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name, "FilterExpression": "#ts BETWEEN :a AND :b",
-            "ExpressionAttributeNames": {"#ts": "timestamp"},
-            "ExpressionAttributeValues": {":a": {"N": str(start)}, ":b": {"N": str(start + 86399)}},
-        }
-        while True:
-            page = client.scan(**kwargs)
-            items.extend({k: _deserialize(v) for k, v in i.items()} for i in page.get("Items", []))
-            if not page.get("LastEvaluatedKey"):
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        pages = self.clients.client("dynamodb").get_paginator("scan").paginate(
+            TableName=self.table_name, FilterExpression="#ts BETWEEN :a AND :b",
+            ExpressionAttributeNames={"#ts": "timestamp"},
+            ExpressionAttributeValues={":a": {"N": str(start)}, ":b": {"N": str(start + 86399)}},
+        )
+        return [_plain(item) for page in pages for item in page.get("Items", [])]
 
     def report_objects(self, day: date) -> dict[str, bytes]:
         """The report objects of a day: key -> content."""

@@ -1,7 +1,7 @@
 """OpenAPI 3.1 description of the transaction API, generated from the same JSON Schema that API
 Gateway validates request bodies with and that the handler's model produces
-(functions/fraudlib/schemas/transaction_request.schema.json). Nothing is written by hand twice:
-change the model, regenerate the schema (`python -m fraudlib.schema` in functions/), and this
+(functions/transaction_api/schemas/transaction_request.schema.json). Nothing is written by hand twice:
+change the model, regenerate the schema (`python -m transaction_api.schema` in functions/), and this
 document follows.
 
     python -m tooling.openapi [build/openapi.json]
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REQUEST_SCHEMA = REPO_ROOT / "functions" / "fraudlib" / "schemas" / "transaction_request.schema.json"
+REQUEST_SCHEMA = REPO_ROOT / "functions" / "transaction_api" / "schemas" / "transaction_request.schema.json"
 DEFAULT_OUTPUT = REPO_ROOT / "build" / "openapi.json"
 TRANSACTION_ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
 

@@ -2,8 +2,9 @@
 
 Flow per batch: decode the INSERT records and read each distinct customer's history once (the
 plan), then let the batch processor score and update record by record, then send the alerts of the
-batch in SendMessageBatch calls. Any record that fails at any step is reported by sequence number
-so the stream redelivers it; the others are checkpointed.
+batch in SendMessageBatch calls (the outbox). Any record that fails at any step is reported by
+sequence number so the stream redelivers it; the others are checkpointed. Per-id marker items of
+the transaction API share the table and its stream; they are not transactions and are skipped.
 """
 
 from __future__ import annotations
@@ -16,24 +17,27 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
     DynamoDBRecord,
     DynamoDBRecordEventName,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from fraudlib.alert_message import FraudAlertMessage
 from fraudlib.scoring import Decision, evaluate
+from fraudlib.tracing import TRACED_LIBRARIES
+from fraudlib.transaction_item import is_marker_key
 
-from fraud_analyzer.messages import build_message
+from fraud_analyzer.outbox import AlertOutbox
 from fraud_analyzer.plan import BatchPlan
-from fraud_analyzer.processor import OutboxBatchProcessor
 from fraud_analyzer.queue import FraudQueue
 from fraud_analyzer.settings import load_settings
 from fraud_analyzer.store import TransactionStore
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 _DECISION_METRICS = {
     Decision.APPROVE: "DecisionApprove",
@@ -53,15 +57,14 @@ def _queue() -> FraudQueue:
     return FraudQueue(boto3.client("sqs"), load_settings().fraud_queue_url)
 
 
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _is_insert(record: DynamoDBRecord) -> bool:
+def _is_new_transaction(record: DynamoDBRecord) -> bool:
     try:
-        return record.event_name == DynamoDBRecordEventName.INSERT
+        if record.event_name != DynamoDBRecordEventName.INSERT:
+            return False
     except ValueError:  # an event name this code does not know: certainly not an INSERT
         return False
+    keys = record.dynamodb.keys if record.dynamodb else None
+    return not is_marker_key((keys or {}).get("transaction_id"))
 
 
 @tracer.capture_method
@@ -70,7 +73,7 @@ def _prepare(records: list[dict[str, Any]]) -> BatchPlan:
     plan = BatchPlan(settings.scoring, settings.history_window_days)
     for raw in records:
         record = DynamoDBRecord(raw)
-        if not _is_insert(record):
+        if not _is_new_transaction(record):
             continue
         sequence_number = str(record.dynamodb.sequence_number if record.dynamodb else None)
         try:
@@ -94,15 +97,16 @@ def _prepare(records: list[dict[str, Any]]) -> BatchPlan:
 
 
 @tracer.capture_method
-def score_record(record: DynamoDBRecord, plan: BatchPlan, processor: OutboxBatchProcessor) -> str:
-    """Score one stream record, store the result on the item and queue an alert when suspicious."""
-    if not _is_insert(record):
-        # The stream mapping filters on INSERT; this guards against our own MODIFY echoes anyway.
+def score_record(record: DynamoDBRecord, plan: BatchPlan, outbox: AlertOutbox) -> str:
+    """Score one stream record, store the result on the item and hold an alert when suspicious."""
+    if not _is_new_transaction(record):
+        # The stream mapping filters on INSERT; this guards against our own MODIFY echoes and the
+        # API's id markers anyway.
         return "ignored"
     sequence_number = str(record.dynamodb.sequence_number if record.dynamodb else None)
     item, txn, history = plan.resolve(sequence_number)
     result = evaluate(txn, history)
-    scored_at = _utc_now()
+    scored_at = datetime.now(UTC)
     if not _store().save_score(txn.transaction_id, txn.timestamp, result, scored_at):
         logger.warning(
             "Transaction no longer exists; score not written", extra={"transaction_id": txn.transaction_id}
@@ -122,7 +126,7 @@ def score_record(record: DynamoDBRecord, plan: BatchPlan, processor: OutboxBatch
         },
     )
     if result.decision is not Decision.APPROVE:
-        processor.enqueue(record, build_message(item, result, scored_at))
+        outbox.add(sequence_number, FraudAlertMessage.for_scored(item, result, scored_at))
     return result.decision.value
 
 
@@ -131,18 +135,20 @@ def score_record(record: DynamoDBRecord, plan: BatchPlan, processor: OutboxBatch
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Process a batch of DynamoDB stream records; returns the partial batch response."""
-    plan = _prepare(event.get("Records") or [])
-    processor = OutboxBatchProcessor(send=_queue().send, logger=logger)
-    response = process_partial_response(
-        event=event,
-        record_handler=partial(score_record, plan=plan, processor=processor),
-        processor=processor,
-        context=context,
-    )
-    metrics.add_metric(name="AlertsQueued", unit=MetricUnit.Count, value=processor.queued)
-    if processor.queue_failures:
-        metrics.add_metric(name="AlertQueueFailures", unit=MetricUnit.Count, value=processor.queue_failures)
-    failures = len(response.get("batchItemFailures", []))
+    records = event.get("Records") or []
+    plan = _prepare(records)
+    outbox = AlertOutbox()
+    with processor(records, partial(score_record, plan=plan, outbox=outbox), lambda_context=context):
+        processor.process()
+    failures = list(processor.response()["batchItemFailures"])
+    not_queued = outbox.flush(_queue().send)
+    for sequence_number, reason in not_queued.items():
+        logger.warning("Alert not queued; the record will be retried", extra={"sequence_number": sequence_number,
+                                                                             "reason": reason})
+        failures.append({"itemIdentifier": sequence_number})
+    metrics.add_metric(name="AlertsQueued", unit=MetricUnit.Count, value=outbox.queued)
+    if not_queued:
+        metrics.add_metric(name="AlertQueueFailures", unit=MetricUnit.Count, value=len(not_queued))
     if failures:
-        metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=failures)
-    return dict(response)
+        metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(failures))
+    return {"batchItemFailures": failures}

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fraudlib.scoring import CustomerHistory, ScoringConfig, Transaction
+from fraudlib.transaction_item import MalformedItemError, TransactionItem
 
-from fraud_analyzer.items import MalformedItemError, to_transaction
+from fraud_analyzer.items import to_transaction
 
 DAY = 86400
 
@@ -29,7 +30,7 @@ class HistoryUnavailableError(RuntimeError):
 class PlannedRecord:
     """One INSERT record: its item and scoring view, or why it cannot be processed."""
 
-    item: Mapping[str, Any] | None = None
+    item: TransactionItem | None = None
     transaction: Transaction | None = None
     error: Exception | None = None
 
@@ -57,7 +58,8 @@ class BatchPlan:
     def add_item(self, sequence_number: str, item: Mapping[str, Any]) -> None:
         """Register a record's new image; a malformed one is remembered as that record's failure."""
         try:
-            self._records[sequence_number] = PlannedRecord(item=item, transaction=to_transaction(item))
+            parsed = TransactionItem.from_item(item)
+            self._records[sequence_number] = PlannedRecord(item=parsed, transaction=to_transaction(parsed))
         except MalformedItemError as exc:
             self._records[sequence_number] = PlannedRecord(error=exc)
 
@@ -99,7 +101,7 @@ class BatchPlan:
             stored: list[Transaction] = []
             for item in items:
                 try:
-                    stored.append(to_transaction(item))
+                    stored.append(to_transaction(TransactionItem.from_item(item)))
                 except MalformedItemError:
                     # A bad old item must not make the new transaction unscorable: skip it.
                     stats.malformed_items += 1
@@ -107,7 +109,7 @@ class BatchPlan:
             self._histories[customer_id] = CustomerHistory(own + batch_transactions, self._config)
         return stats
 
-    def resolve(self, sequence_number: str) -> tuple[Mapping[str, Any], Transaction, CustomerHistory]:
+    def resolve(self, sequence_number: str) -> tuple[TransactionItem, Transaction, CustomerHistory]:
         """The item, transaction and indexed history of a record, or the reason it cannot be scored."""
         planned = self._records.get(sequence_number)
         if planned is None:

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-
-from fraud_analyzer.messages import QueueMessage
+from fraudlib.alert_message import FraudAlertMessage
 
 MAX_BATCH_ENTRIES = 10  # SendMessageBatch limit
 
@@ -19,7 +18,7 @@ class FraudQueue:
         self._client = client
         self._url = queue_url
 
-    def send(self, messages: Sequence[QueueMessage]) -> dict[int, str]:
+    def send(self, messages: Sequence[FraudAlertMessage]) -> dict[int, str]:
         """Send all messages; return {index in `messages`: reason} for those that were not accepted.
 
         A call that fails as a whole fails every message of that call, not the others.
@@ -39,13 +38,5 @@ class FraudQueue:
         return failures
 
 
-def _entry(entry_id: str, message: QueueMessage) -> dict[str, Any]:
-    return {
-        "Id": entry_id,
-        "MessageBody": message.body,
-        "MessageAttributes": {
-            "decision": {"DataType": "String", "StringValue": message.decision},
-            "risk_score": {"DataType": "Number", "StringValue": str(message.risk_score)},
-            "customer_id": {"DataType": "String", "StringValue": message.customer_id},
-        },
-    }
+def _entry(entry_id: str, message: FraudAlertMessage) -> dict[str, Any]:
+    return {"Id": entry_id, "MessageBody": message.body(), "MessageAttributes": message.attributes()}

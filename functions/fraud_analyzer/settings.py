@@ -2,40 +2,43 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from functools import cache
+from typing import Annotated, Any
 
-from fraudlib.environment import SettingsError, positive_int, required
 from fraudlib.scoring import ScoringConfig
+from fraudlib.settings import FunctionSettings, PositiveInt, RequiredText
+from pydantic import BeforeValidator, ConfigDict, Field
 
-__all__ = ["AnalyzerSettings", "SettingsError", "load_settings"]
+OPTIONAL_VARIABLES = frozenset({"SCORING_OVERRIDES"})
+"""Variables an operator may add to tune one environment; the stack does not set them."""
 
-DEFAULT_HISTORY_WINDOW_DAYS = 30
+
+def _scoring(value: Any) -> ScoringConfig:
+    # ScoringConfigError is a ValueError: pydantic reports it as this variable's error.
+    return value if isinstance(value, ScoringConfig) else ScoringConfig.from_overrides(value)
 
 
-@dataclass(frozen=True)
-class AnalyzerSettings:
-    """Everything the analyzer needs to know about its environment."""
+class AnalyzerSettings(FunctionSettings):
+    """Everything the analyzer reads from its environment."""
 
-    table_name: str
-    customer_index_name: str
-    fraud_queue_url: str
-    history_window_days: int
-    scoring: ScoringConfig
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    table_name: RequiredText
+    """The transactions table (score updates)."""
+    customer_index_name: RequiredText
+    """GSI keyed on `customer_id` + `timestamp` (customer history)."""
+    fraud_queue_url: RequiredText
+    """Where review and block alerts go."""
+    history_window_days: PositiveInt
+    """How far back a customer's history is read."""
+    scoring: Annotated[ScoringConfig, BeforeValidator(_scoring)] = Field(
+        default_factory=ScoringConfig, alias="SCORING_OVERRIDES"
+    )
+    """Scoring thresholds and weights: the defaults, with the JSON object in SCORING_OVERRIDES applied.
+    A bad value fails on the cold start's first event instead of silently scoring with defaults."""
 
 
 @cache
 def load_settings() -> AnalyzerSettings:
-    """Settings from the environment, validated on first use and cached for the container's life.
-
-    A bad SCORING_OVERRIDES raises ScoringConfigError here, i.e. on the cold start's first event,
-    instead of silently scoring with defaults.
-    """
-    return AnalyzerSettings(
-        table_name=required("TABLE_NAME"),
-        customer_index_name=required("CUSTOMER_INDEX_NAME"),
-        fraud_queue_url=required("FRAUD_QUEUE_URL"),
-        history_window_days=positive_int("HISTORY_WINDOW_DAYS", DEFAULT_HISTORY_WINDOW_DAYS),
-        scoring=ScoringConfig.from_overrides(os.environ.get("SCORING_OVERRIDES")),
-    )
+    """Settings from the environment, validated on first use and cached for the container's life."""
+    return AnalyzerSettings.from_environ()

@@ -24,13 +24,15 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from fraudlib.alert_message import FraudAlertMessage
+from fraudlib.tracing import TRACED_LIBRARIES
+from fraudlib.transaction_item import MalformedItemError
 
-from notifier.alert import FraudAlert, MalformedAlertError, parse_alert
 from notifier.publisher import AlertPublisher
 from notifier.settings import IDEMPOTENCY_TTL_SECONDS, load_settings
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 # Powertools' Logger is accepted where a logging.Logger is typed: it has the same warning() API.
 processor = BatchProcessor(event_type=EventType.SQS, logger=cast(logging.Logger, logger))
@@ -62,7 +64,7 @@ def _publish_once() -> Any:
         data_keyword_argument="alert", persistence_store=persistence, config=idempotency_config
     )
     def publish_alert(alert: dict[str, Any]) -> dict[str, str]:
-        message_id = publisher.publish(FraudAlert.from_payload(alert))
+        message_id = publisher.publish(FraudAlertMessage.model_validate(alert))
         metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
         logger.info(
             "Alert published",
@@ -81,8 +83,8 @@ def _publish_once() -> Any:
 def record_handler(record: SQSRecord) -> dict[str, str]:
     """Publish the alert of one message; raises (-> batch item failure) when it cannot be sent."""
     try:
-        alert = parse_alert(record.body)
-    except MalformedAlertError as exc:
+        alert = FraudAlertMessage.from_body(record.body)
+    except MalformedItemError as exc:
         # Not retryable: log enough to find the message in the dead-letter queue.
         logger.error(
             "Malformed fraud-queue message; it will end in the dead-letter queue",
@@ -95,7 +97,7 @@ def record_handler(record: SQSRecord) -> dict[str, str]:
         metrics.add_metric(name="MalformedMessages", unit=MetricUnit.Count, value=1)
         raise
     try:
-        return _publish_once()(alert=alert.as_payload())
+        return _publish_once()(alert=alert.model_dump(mode="json", exclude_none=True))
     except Exception:
         metrics.add_metric(name="AlertPublishFailures", unit=MetricUnit.Count, value=1)
         logger.exception(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from notifier.alert import FraudAlert, build_attributes, build_message, build_subject
+from fraudlib.alert_message import FraudAlertMessage
+
+from notifier.alert import build_message, build_subject
 
 
 class AlertPublisher:
@@ -14,12 +16,12 @@ class AlertPublisher:
         self._client = client
         self._topic_arn = topic_arn
 
-    def publish(self, alert: FraudAlert) -> str:
+    def publish(self, alert: FraudAlertMessage) -> str:
         """Publish one alert; returns the SNS message id. Errors propagate so the message is retried."""
         response = self._client.publish(
             TopicArn=self._topic_arn,
             Subject=build_subject(alert),
             Message=build_message(alert),
-            MessageAttributes=build_attributes(alert),
+            MessageAttributes=alert.attributes(),
         )
         return str(response["MessageId"])

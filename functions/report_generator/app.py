@@ -20,13 +20,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from fraudlib.reporting import DailyReportBuilder, render_csv, render_json, report_day
 from fraudlib.reporting.period import day_bounds
+from fraudlib.sharding import day_shard_keys
+from fraudlib.tracing import TRACED_LIBRARIES
+from fraudlib.transaction_item import MalformedItemError, TransactionItem
 
-from report_generator.items import MalformedItemError, to_report_transaction
+from report_generator.items import to_report_transaction
 from report_generator.settings import DEFAULT_TOP_N, load_settings
 from report_generator.store import DayIndexReader, ReportBucket
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 
 MAX_READ_THREADS = 8
@@ -58,15 +61,15 @@ def _collect(day: date, shards: int) -> tuple[DailyReportBuilder, int]:
     start, end = day_bounds(day)
     reader = _reader()
 
-    def read_shard(shard: int) -> None:
+    def read_shard(shard: str) -> None:
         nonlocal malformed
-        for page in reader.pages(f"{day.isoformat()}#{shard}", start, end):
+        for page in reader.pages(shard, start, end):
             # Items are mapped outside the lock; only the (fast) aggregation is serialized.
             parsed = []
             bad = 0
             for item in page:
                 try:
-                    parsed.append(to_report_transaction(item))
+                    parsed.append(to_report_transaction(TransactionItem.from_item(item)))
                 except MalformedItemError as exc:
                     bad += 1
                     logger.warning("Skipping malformed item", extra={"reason": str(exc)})
@@ -77,7 +80,7 @@ def _collect(day: date, shards: int) -> tuple[DailyReportBuilder, int]:
 
     with ThreadPoolExecutor(max_workers=min(shards, MAX_READ_THREADS)) as pool:
         # list() re-raises the first shard failure: a report missing a shard must not be written.
-        list(pool.map(read_shard, range(shards)))
+        list(pool.map(read_shard, day_shard_keys(day, shards)))
     return builder, malformed
 
 

@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
-from fraudlib.environment import SettingsError, positive_int, required
-
-__all__ = ["ReportSettings", "SettingsError", "load_settings"]
+from fraudlib.settings import FunctionSettings, PositiveInt, RequiredText
 
 DEFAULT_TOP_N = 10
 
 
-@dataclass(frozen=True)
-class ReportSettings:
-    """Everything the report generator needs to know about its environment."""
+class ReportSettings(FunctionSettings):
+    """Everything the report generator reads from its environment."""
 
-    table_name: str
-    day_index_name: str
-    day_shards: int
-    reports_bucket: str
+    table_name: RequiredText
+    """The transactions table."""
+    day_index_name: RequiredText
+    """GSI keyed on `day_shard` + `timestamp`."""
+    day_shards: PositiveInt
+    """Write shards of the per-day index: every one is read."""
+    reports_bucket: RequiredText
+    """Bucket the report objects are written to."""
 
 
 @cache
 def load_settings() -> ReportSettings:
     """Settings from the environment, validated on first use and cached for the container's life."""
-    return ReportSettings(
-        table_name=required("TABLE_NAME"),
-        day_index_name=required("DAY_INDEX_NAME"),
-        day_shards=positive_int("DAY_SHARDS"),
-        reports_bucket=required("REPORTS_BUCKET"),
-    )
+    return ReportSettings.from_environ()

@@ -5,14 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
-_PROJECTION = (
-    "transaction_id, #ts, customer_id, merchant_id, terminal_id, merchant_category, country, "
-    "amount, currency, risk_score, decision, reasons"
-)
-
-_deserializer = TypeDeserializer()
+from fraudlib.dynamodb_items import page_items
 
 
 class DayIndexReader:
@@ -25,27 +18,19 @@ class DayIndexReader:
 
     def pages(self, day_shard: str, start: int, end: int) -> Iterator[list[dict[str, Any]]]:
         """Pages of deserialized items with day_shard = `day_shard` and start <= timestamp <= end."""
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": self._index,
-            "KeyConditionExpression": "day_shard = :d AND #ts BETWEEN :start AND :end",
-            "ExpressionAttributeNames": {"#ts": "timestamp"},
-            "ExpressionAttributeValues": {
-                ":d": {"S": day_shard},
-                ":start": {"N": str(start)},
-                ":end": {"N": str(end)},
-            },
-            "ProjectionExpression": _PROJECTION,
-        }
-        while True:
-            page = self._client.query(**params)
-            yield [
-                {k: _deserializer.deserialize(v) for k, v in item.items()} for item in page.get("Items", [])
-            ]
-            last_key = page.get("LastEvaluatedKey")
-            if not last_key:
-                return
-            params["ExclusiveStartKey"] = last_key
+        return page_items(
+            self._client.get_paginator("query").paginate(
+                TableName=self._table,
+                IndexName=self._index,
+                KeyConditionExpression="day_shard = :d AND #ts BETWEEN :start AND :end",
+                ExpressionAttributeNames={"#ts": "timestamp"},
+                ExpressionAttributeValues={
+                    ":d": {"S": day_shard},
+                    ":start": {"N": str(start)},
+                    ":end": {"N": str(end)},
+                },
+            )
+        )
 
 
 class ReportBucket:

@@ -10,37 +10,38 @@ import functools
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.config import Config
 
 from transaction_api.repository import TransactionRepository
+from transaction_api.service import StoragePolicy, TransactionService
 from transaction_api.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-    from transaction_api.idempotency_guard import IdempotencyGuard
+
+# Requests are built by this package's own code from validated models, never from client input, and
+# the service validates them again; client-side validation of every request is pure CPU on the hot path.
+_CLIENT_CONFIG = Config(parameter_validation=False)
 
 
 @functools.cache
 def dynamodb_client() -> DynamoDBClient:
     """The DynamoDB client shared by every invocation of this container."""
-    return boto3.client("dynamodb")
+    return boto3.client("dynamodb", config=_CLIENT_CONFIG)
 
 
 @functools.cache
-def transaction_repository() -> TransactionRepository:
-    """Access to the transactions table."""
-    return TransactionRepository(dynamodb_client(), get_settings().table_name)
-
-
-@functools.cache
-def idempotency_guard() -> IdempotencyGuard:
-    """The create lock; imported on first use because only POSTs with a client id need it."""
-    from transaction_api.idempotency_guard import IdempotencyGuard
-
-    return IdempotencyGuard(dynamodb_client(), get_settings().idempotency_table_name)
+def transaction_service() -> TransactionService:
+    """The rules over the transactions table, with this container's settings."""
+    settings = get_settings()
+    return TransactionService(
+        TransactionRepository(dynamodb_client(), settings.table_name),
+        StoragePolicy(day_shards=settings.day_shards, ttl_days=settings.transaction_ttl_days),
+    )
 
 
 def reset() -> None:
     """Forget every cached object (used when the environment changes, e.g. between tests)."""
-    for factory in (dynamodb_client, transaction_repository, idempotency_guard, get_settings):
+    for factory in (dynamodb_client, transaction_service, get_settings):
         factory.cache_clear()

@@ -6,7 +6,7 @@ import base64
 import binascii
 import re
 
-from fraudlib.transaction_request import TRANSACTION_ID_PATTERN
+from transaction_api.transaction_request import TRANSACTION_ID_PATTERN
 
 JSON_MEDIA_TYPE = "application/json"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from fraudlib.json_encoding import dumps
-from fraudlib.validation_errors import FieldError
+
+from transaction_api.json_encoding import dumps
+from transaction_api.validation_errors import FieldError
 
 JSON_CONTENT_TYPE = "application/json"
 

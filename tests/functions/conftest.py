@@ -1,49 +1,10 @@
-"""Fixtures shared by every function's handler tests: fake credentials, a Lambda context.
-
-Every AWS call the functions' code makes during these tests is recorded per function
-(tests/security/iam_recorder.py) and, when all handler tests ran and passed, written to
-build/iam-calls.json; tests/security/test_least_privilege.py compares it with the functions' roles.
-"""
+"""Fixtures shared by every function's handler tests: fake credentials, a Lambda context."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
-
-from tests.security.iam_recorder import HANDLER_TEST_DIRS, RECORDER, install
-
-# Before any test module creates a boto3 session or client.
-install()
-
-
-def _handler_test(nodeid: str) -> bool:
-    return nodeid.startswith(tuple(d + "/" for d in HANDLER_TEST_DIRS))
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Remember which handler tests this session runs (the recording is complete only if all do)."""
-    RECORDER.collected = {item.nodeid for item in session.items if _handler_test(item.nodeid)}
-
-
-def pytest_deselected(items: Sequence[pytest.Item]) -> None:
-    """A handler test left out by -k, -m or --deselect makes the recording partial."""
-    if any(_handler_test(item.nodeid) for item in items):
-        RECORDER.narrowed = True
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Count passed handler tests."""
-    if report.when == "call" and report.passed and _handler_test(report.nodeid):
-        RECORDER.passed.add(report.nodeid)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Write build/iam-calls.json, but only from a complete recording (never a partial one)."""
-    del session
-    if RECORDER.complete:
-        RECORDER.write()
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,7 @@ SIGNED_STACKS = ("fraud-detection-dev", "fraud-detection-staging", "fraud-detect
 SUFFIXES = {"fraud-detection-dev": "dev", "fraud-detection-staging": "stg", "fraud-detection-prod": "prod",
             "fraud-detection-local": "local"}
 
-REQUEST_SCHEMA = Path(__file__).resolve().parents[2] / "functions" / "fraudlib" / "schemas" / (
+REQUEST_SCHEMA = Path(__file__).resolve().parents[2] / "functions" / "transaction_api" / "schemas" / (
     "transaction_request.schema.json")
 
 

@@ -1,4 +1,4 @@
-"""Deterministic function zips: same source, same bytes, same hash."""
+"""Function zips: only what the handler imports, with reproducible bytecode; same source, same bytes."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ def source_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A small functions/ tree (one function, the shared package) standing in for the real one."""
     root = tmp_path / "functions"
     for package, files in {
-        "orders": {"__init__.py": "", "app.py": "def handler(event, context):\n    return event\n"},
-        "fraudlib": {"__init__.py": "", "rules.py": "LIMIT = 3\n", "schemas/request.schema.json": "{}\n",
-                     "data/countries.csv": "code\nDE\n"},
+        "orders": {"__init__.py": "", "app.py": "from fraudlib import rules\n\ndef handler(event, context):\n"
+                                                "    return rules.LIMIT\n"},
+        "fraudlib": {"__init__.py": "", "rules.py": "LIMIT = 3\n", "limits.json": "{}\n", "unused.py": "X = 1\n",
+                     "schemas/request.schema.json": "{}\n"},
     }.items():
         for name, text in files.items():
             path = root / package / name
@@ -48,10 +49,12 @@ def test_building_a_real_function_twice_gives_identical_bytes(tmp_path: Path) ->
 def test_real_function_zip_holds_its_package_and_fraudlib_only(tmp_path: Path) -> None:
     names = _names(build_function_zip("transaction_api", tmp_path).path)
     assert "transaction_api/app.py" in names
+    assert "transaction_api/__pycache__/app.cpython-311.pyc" in names
     assert "fraudlib/__init__.py" in names
-    assert "fraudlib/schemas/transaction_request.schema.json" in names
+    assert "transaction_api/transaction_request.py" in names
+    assert "transaction_api/schema.py" not in names  # the API Gateway model's generator, not runtime code
+    assert not any(n.endswith(".schema.json") for n in names)
     assert {n.split("/", 1)[0] for n in names} == {"transaction_api", "fraudlib"}
-    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     assert not any("/tests/" in n or n.split("/")[-1].startswith("test_") for n in names)
     assert names == sorted(names)
 
@@ -69,8 +72,10 @@ def test_only_runtime_files_are_packaged(source_tree: Path, tmp_path: Path) -> N
     (source_tree / "orders" / "README.md").write_text("notes\n")
     names = _names(build_function_zip("orders", tmp_path).path)
     assert names == [
-        "fraudlib/__init__.py", "fraudlib/data/countries.csv", "fraudlib/rules.py",
-        "fraudlib/schemas/request.schema.json", "orders/__init__.py", "orders/app.py",
+        "fraudlib/__init__.py", "fraudlib/__pycache__/__init__.cpython-311.pyc",
+        "fraudlib/__pycache__/rules.cpython-311.pyc", "fraudlib/limits.json", "fraudlib/rules.py",
+        "orders/__init__.py", "orders/__pycache__/__init__.cpython-311.pyc", "orders/__pycache__/app.cpython-311.pyc",
+        "orders/app.py",
     ]
 
 

@@ -8,7 +8,8 @@ frame and are not recorded. For each call the recorder keeps the IAM action and 
 function's environment variables named the resource (TABLE_NAME, FRAUD_QUEUE_URL, ...), so the
 call can be matched against the role's statements on the stack's ARNs.
 
-tests/functions/conftest.py installs it; tests/security/test_least_privilege.py reads it.
+tests/security/function_exercise.py installs it and runs every handler under `recording()`;
+tests/security/test_least_privilege.py compares the recording with the roles.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import os
 import sys
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +29,6 @@ from typing import Any
 FUNCTION_KEYS = ("transaction_api", "fraud_analyzer", "notifier", "report_generator")
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 OUTPUT = Path(__file__).resolve().parents[2] / "build" / "iam-calls.json"
-# Handler test packages: when all of these ran (and passed) in a session, the recording is complete.
-HANDLER_TEST_DIRS = tuple(f"tests/functions/{key}" for key in FUNCTION_KEYS)
 
 # Operations whose IAM action is not `<prefix>:<OperationName>`.
 _ACTION_OF = {
@@ -38,6 +39,13 @@ _ACTION_OF = {
     ("s3", "ListObjectsV2"): "s3:ListBucket",
     ("s3", "HeadObject"): "s3:GetObject",
     ("s3", "HeadBucket"): "s3:ListBucket",
+}
+# TransactWriteItems is authorized per item: each operation of the transaction needs its own action.
+_TRANSACTION_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
 }
 # Service ids whose IAM prefix differs.
 _PREFIX_OF = {"monitoring": "cloudwatch", "logs": "logs", "events": "events"}
@@ -65,23 +73,10 @@ class Call:
 
 @dataclass
 class Recorder:
-    """Calls per function, and which handler tests ran in this process."""
+    """Calls per function."""
 
     calls: dict[str, Counter[Call]] = field(default_factory=lambda: {k: Counter() for k in FUNCTION_KEYS})
-    collected: set[str] = field(default_factory=set)
-    passed: set[str] = field(default_factory=set)
-    narrowed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def complete(self) -> bool:
-        """Every handler test file of every function was collected, no test deselected, all passed."""
-        root = FUNCTIONS_DIR.parent
-        on_disk = {p.relative_to(root).as_posix() for d in HANDLER_TEST_DIRS for p in (root / d).glob("test_*.py")}
-        collected_files = {nodeid.split("::", 1)[0] for nodeid in self.collected}
-        return (
-            bool(on_disk) and collected_files == on_disk and not self.narrowed and self.collected <= self.passed
-        )
 
     def record(self, function: str, call: Call) -> None:
         """Count one call of `function`."""
@@ -101,8 +96,20 @@ class Recorder:
         path.write_text(json.dumps(self.as_json(), indent=2, sort_keys=True) + "\n")
 
 
-RECORDER = Recorder()
+_active: Recorder | None = None
 _installed = False
+
+
+@contextmanager
+def recording() -> Iterator[Recorder]:
+    """Record the functions' calls made inside the block into a fresh recorder (and only there)."""
+    global _active
+    recorder, previous = Recorder(), _active
+    _active = recorder
+    try:
+        yield recorder
+    finally:
+        _active = previous
 
 
 @functools.cache
@@ -136,14 +143,22 @@ def _resource_variable(params: dict[str, Any]) -> str:
 
 
 def _before_call(model: Any, params: dict[str, Any], **_: Any) -> None:
+    recorder = _active
+    if recorder is None:
+        return  # not inside recording()
     function = _calling_function()
     if function is None:
         return  # a fixture or the test itself, not the function's code
     service = model.service_model.service_name
+    if (service, model.name) == ("dynamodb", "TransactWriteItems"):
+        for entry in params.get("TransactItems", []):
+            for kind, operation in entry.items():
+                recorder.record(function, Call(_TRANSACTION_ACTIONS[kind], _resource_variable(operation)))
+        return
     prefix = _PREFIX_OF.get(service, service)
     action = _ACTION_OF.get((prefix, model.name), f"{prefix}:{model.name}")
     key = str(params.get("Key", "")) if prefix == "s3" else ""
-    RECORDER.record(function, Call(action, _resource_variable(params), str(params.get("IndexName", "")), key))
+    recorder.record(function, Call(action, _resource_variable(params), str(params.get("IndexName", "")), key))
 
 
 def install() -> None:

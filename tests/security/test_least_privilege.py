@@ -1,27 +1,26 @@
-"""Least privilege, proven: the AWS calls each function's code makes in its handler tests (recorded
-by tests/security/iam_recorder.py under moto) against what its role allows in fraud-detection-dev.
+"""Least privilege, proven: the AWS calls each function's code makes when its handler runs through
+each of its code paths under moto (tests/security/function_exercise.py, recorded by
+tests/security/iam_recorder.py) against what its role allows in fraud-detection-dev.
 
 - A recorded call the role does not allow on that resource would be AccessDenied in AWS: failure.
 - A granted (action, resource) that no recorded call uses is over-privilege: failure, unless the
   Lambda service uses it on the function's behalf (SERVICE_SIDE below, scoped per function).
 
-The recording comes from this session when it ran every handler test (a full `pytest` run);
-otherwise the handler tests are run once more in a subprocess to produce it.
+The recording is made by this module's fixture, the same way whatever else runs in the session,
+so the result does not depend on test order or selection.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
 from modules.iam import LAMBDA_VPC_ENI_ACTIONS
 from tests.conftest import SynthesizedApp
-from tests.security.iam_recorder import FUNCTION_KEYS, HANDLER_TEST_DIRS, OUTPUT, RECORDER
+from tests.security.function_exercise import exercise
+from tests.security.iam_recorder import FUNCTION_KEYS
 from tests.security.stack_refs import StackView, one_block, ref
 
 STACK = "fraud-detection-dev"
@@ -62,18 +61,10 @@ Grant = tuple[str, str]  # (action, resource pattern)
 
 @pytest.fixture(scope="module")
 def recorded() -> dict[str, list[dict[str, Any]]]:
-    """Calls per function: from this session if complete, else from a run of the handler tests."""
-    if RECORDER.complete:
-        RECORDER.write()
-        return RECORDER.as_json()
-    OUTPUT.unlink(missing_ok=True)
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *HANDLER_TEST_DIRS],
-        cwd=OUTPUT.parent.parent, capture_output=True, text=True, timeout=900, check=False,
-    )
-    assert completed.returncode == 0, f"the handler tests failed, so no recording:\n{completed.stdout[-3000:]}"
-    assert OUTPUT.is_file(), "the handler tests ran but wrote no recording"
-    return json.loads(OUTPUT.read_text())
+    """Calls per function, from running every handler through its code paths (also written to build/)."""
+    recorder = exercise()
+    recorder.write()
+    return recorder.as_json()
 
 
 class FunctionInStack:

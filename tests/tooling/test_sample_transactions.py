@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from fraudlib.json_body import parse_json
 from fraudlib.scoring import score_transaction
 from fraudlib.scoring.models import Transaction
-from fraudlib.transaction_request import TransactionRequest
-from fraudlib.validation_context import ValidationLimits
+from transaction_api.json_body import parse_json
+from transaction_api.transaction_request import TransactionRequest
+from transaction_api.validation_context import ValidationLimits
 
 from tooling.sample_transactions import fraud_kinds, sample_transactions
 

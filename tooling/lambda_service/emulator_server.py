@@ -46,7 +46,7 @@ def disable_builtin_event_delivery() -> None:
     from moto.sqs.models import Queue
 
     for model in (Table, Queue):
-        model.lambda_event_source_mappings = _registry_property()  # type: ignore[assignment,method-assign]
+        model.lambda_event_source_mappings = _registry_property()  # type: ignore[assignment]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -164,7 +164,7 @@ def scheduled_event(*, rule_arn: str, account_id: str, region: str, time: dateti
 
 def stream_failure_record(
     *,
-    records: list[Mapping[str, Any]],
+    records: Sequence[Mapping[str, Any]],
     shard_id: str,
     stream_arn: str,
     function_arn: str,

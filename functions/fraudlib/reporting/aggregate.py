@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from fraudlib.reporting.models import ReportTransaction
+from fraudlib.scoring.models import Decision
 
-DECISIONS = ("approve", "review", "block")
+DECISIONS = tuple(decision.value for decision in Decision)
 UNSCORED = "unscored"
 _CENT = Decimal("0.01")
 
@@ -36,9 +37,9 @@ class _EntityStats:
             self.scored += 1
             self.score_sum += txn.risk_score
             self.max_score = max(self.max_score, txn.risk_score)
-        if txn.decision == "review":
+        if txn.decision == Decision.REVIEW:
             self.reviews += 1
-        elif txn.decision == "block":
+        elif txn.decision == Decision.BLOCK:
             self.blocks += 1
 
     @property
@@ -82,8 +83,8 @@ class DailyReportBuilder:
         self._count += 1
         self._currency_counts[txn.currency] += 1
         self._currency_totals[txn.currency] = self._currency_totals.get(txn.currency, Decimal(0)) + txn.amount
-        # A decision this report does not know is treated like no decision: it was not usefully scored.
-        self._decisions[txn.decision if txn.decision in DECISIONS else UNSCORED] += 1
+        # The item model admits only known decisions; an item not scored yet counts as "unscored".
+        self._decisions[UNSCORED if txn.decision is None else Decision(txn.decision).value] += 1
         self._rules.update(set(txn.rules))
         self._customers.setdefault(txn.customer_id, _EntityStats()).add(txn)
         self._merchants.setdefault(txn.merchant_key, _EntityStats()).add(txn)

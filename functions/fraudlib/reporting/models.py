@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from fraudlib.scoring.models import Decision
+
 
 @dataclass(frozen=True, slots=True)
 class ReportTransaction:
@@ -20,7 +22,7 @@ class ReportTransaction:
     amount: Decimal
     currency: str
     risk_score: int | None
-    decision: str | None
+    decision: Decision | None
     rules: tuple[str, ...] = ()
 
     @property
@@ -35,4 +37,4 @@ class ReportTransaction:
     @property
     def flagged(self) -> bool:
         """Whether scoring asked for a review or a block."""
-        return self.decision in ("review", "block")
+        return self.decision in (Decision.REVIEW, Decision.BLOCK)

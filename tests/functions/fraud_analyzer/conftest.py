@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -13,6 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.functions.items import stored_item
 from tests.functions.tables import CUSTOMER_INDEX, create_transactions_table
 
 EVENTS = Path(__file__).parent / "events"
@@ -65,17 +65,7 @@ def app(aws: dict[str, Any]) -> Iterator[ModuleType]:
 
 
 def _history_item(tid: str, customer: str, ts: int, amount: str, currency: str, country: str) -> dict[str, Any]:
-    return {
-        "transaction_id": tid,
-        "timestamp": ts,
-        "customer_id": customer,
-        "merchant_id": "m-regular",
-        "merchant_category": "5411",
-        "amount": Decimal(amount),
-        "currency": currency,
-        "country": country,
-        "day_shard": "2025-11-21#0",
-    }
+    return stored_item(tid, customer, ts, amount, currency, country)
 
 
 @pytest.fixture

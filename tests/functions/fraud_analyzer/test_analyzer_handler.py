@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from fraudlib.scoring import ScoringConfigError
+from fraudlib.settings import SettingsError
 
 EVENTS = Path(__file__).parent / "events"
 TABLE = "fraud-test-transactions"
@@ -149,6 +149,23 @@ def test_modify_and_remove_records_are_ignored(
     assert _drain(seeded["queue_url"]) == []
 
 
+def test_the_apis_id_markers_are_not_transactions(
+    app: Any, seeded: dict[str, Any], lambda_context: Any, query_calls: Counter[str]
+) -> None:
+    # The API writes a marker per client id into the same table, so its INSERT reaches the stream too.
+    event = load_event("insert_batch.json")
+    record = event["Records"][0]
+    marker = {"transaction_id": {"S": "id#t-a1"}, "timestamp": {"N": "0"}}
+    record["dynamodb"]["Keys"] = marker
+    record["dynamodb"]["NewImage"] = {**marker, "request_fingerprint": {"S": "0" * 64},
+                                      "record_timestamp": {"N": "1763813400"}, "expires_at": {"N": "1800000000"}}
+    event["Records"] = [record]
+
+    assert app.handler(event, lambda_context) == {"batchItemFailures": []}
+    assert not query_calls
+    assert _drain(seeded["queue_url"]) == []
+
+
 def test_rejected_queue_entry_fails_only_its_record(app: Any, seeded: dict[str, Any], lambda_context: Any) -> None:
     event = load_event("insert_batch.json")
 
@@ -215,7 +232,7 @@ def test_bad_scoring_overrides_fail_clearly(
 ) -> None:
     monkeypatch.setenv("SCORING_OVERRIDES", '{"block_treshold": 80}')
 
-    with pytest.raises(ScoringConfigError, match="block_treshold"):
+    with pytest.raises(SettingsError, match=r"SCORING_OVERRIDES.*block_treshold"):
         app.handler(load_event("insert_batch.json"), lambda_context)
 
 
@@ -234,8 +251,6 @@ def test_overrides_change_decisions(
 
 
 def test_missing_configuration_is_reported(app: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fraud_analyzer.settings import SettingsError
-
     monkeypatch.delenv("FRAUD_QUEUE_URL")
     with pytest.raises(SettingsError, match="FRAUD_QUEUE_URL"):
         app.handler(load_event("insert_batch.json"), lambda_context)

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from fraud_analyzer.plan import BatchPlan, HistoryUnavailableError
 from fraudlib.scoring import ScoringConfig, evaluate
 
+from tests.functions.items import stored_item
+
 T0 = 1763812800
 
 
 def _item(tid: str, customer: str, ts: int, amount: str = "3.00", **extra: Any) -> dict[str, Any]:
-    item = {
-        "transaction_id": tid,
-        "customer_id": customer,
-        "timestamp": Decimal(ts),
-        "amount": Decimal(amount),
-        "currency": "USD",
-        "country": "US",
-    }
-    item.update(extra)
-    return item
+    return stored_item(tid, customer, ts, amount, **extra)
 
 
 def test_batch_records_are_history_for_later_ones_even_when_the_index_lags() -> None:

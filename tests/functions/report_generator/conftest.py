@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
@@ -11,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.functions.items import stored_item
 from tests.functions.tables import DAY_INDEX, create_transactions_table
 
 TABLE = "fraud-test-transactions"
@@ -19,18 +19,8 @@ DAY_START = 1763769600  # 2025-11-22T00:00:00Z, the day the scheduled event repo
 
 
 def _item(tid: str, shard: str, ts: int, customer: str, amount: str, currency: str, **extra: Any) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "transaction_id": tid,
-        "timestamp": ts,
-        "day_shard": shard,
-        "customer_id": customer,
-        "amount": Decimal(amount),
-        "currency": currency,
-        "country": "US",
-        "merchant_category": "5411",
-    }
-    item.update(extra)
-    return item
+    # The shard is given, not computed: some items deliberately sit in a shard of another day.
+    return stored_item(tid, customer, ts, amount, currency, day_shard=shard, **{"merchant_id": None, **extra})
 
 
 def _scored(score: int, decision: str, *rules: str) -> dict[str, Any]:

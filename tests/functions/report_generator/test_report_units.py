@@ -6,9 +6,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 from fraudlib.reporting import DailyReportBuilder, InvalidReportDateError, ReportTransaction, render_csv, report_day
+from fraudlib.scoring import Decision
+from fraudlib.transaction_item import MalformedItemError, TransactionItem
 from report_generator.store import DayIndexReader
+
+from tests.functions.items import stored_item
 
 
 @pytest.mark.parametrize(
@@ -46,7 +52,7 @@ def _txn(tid: str, customer: str, score: int | None, decision: str | None) -> Re
         amount=Decimal("1.10"),
         currency="EUR",
         risk_score=score,
-        decision=decision,
+        decision=None if decision is None else Decision(decision),
     )
 
 
@@ -59,13 +65,18 @@ def test_a_transaction_read_twice_counts_once() -> None:
     assert report.summary["totals_by_currency"] == [{"currency": "EUR", "count": 1, "total_amount": "1.10"}]
 
 
-def test_unknown_decision_counts_as_unscored_and_merchantless_rows_are_grouped() -> None:
+def test_unscored_rows_are_counted_and_merchantless_rows_are_grouped() -> None:
     builder = DailyReportBuilder(day=date(2025, 11, 22))
-    builder.add(_txn("t1", "c-1", None, "maybe"))
+    builder.add(_txn("t1", "c-1", None, None))
     builder.add(_txn("t2", "c-2", 50, "review"))
     summary = builder.build().summary
     assert summary["decisions"] == {"approve": 0, "review": 1, "block": 0, "unscored": 1}
     assert [m["merchant"] for m in summary["riskiest_merchants"]] == ["unknown"]
+
+
+def test_an_item_with_an_unknown_decision_is_malformed() -> None:
+    with pytest.raises(MalformedItemError, match="decision"):
+        TransactionItem.from_item({**stored_item("t1", "c-1", 1763769600), "decision": "maybe"})
 
 
 def test_top_n_limits_rankings() -> None:
@@ -81,27 +92,23 @@ def test_csv_defuses_formulas() -> None:
     assert b",'=HYPERLINK(1)," in render_csv(builder.build())
 
 
-class _PagedClient:
-    """A DynamoDB client stand-in returning one item per page."""
-
-    def __init__(self, pages: int) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self._pages = pages
-
-    def query(self, **params: Any) -> dict[str, Any]:
-        self.calls.append(params)
-        n = len(self.calls)
-        page: dict[str, Any] = {"Items": [{"transaction_id": {"S": f"t{n}"}, "timestamp": {"N": str(n)}}]}
-        if n < self._pages:
-            page["LastEvaluatedKey"] = {"transaction_id": {"S": f"t{n}"}}
-        return page
-
-
 def test_reader_follows_pagination() -> None:
-    client = _PagedClient(pages=3)
-    pages = list(DayIndexReader(client, "tbl", "day-index").pages("2025-11-22#0", 10, 20))
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    expected = {
+        "TableName": "tbl",
+        "IndexName": "day-index",
+        "KeyConditionExpression": "day_shard = :d AND #ts BETWEEN :start AND :end",
+        "ExpressionAttributeNames": {"#ts": "timestamp"},
+        "ExpressionAttributeValues": {":d": {"S": "2025-11-22#0"}, ":start": {"N": "10"}, ":end": {"N": "20"}},
+    }
+    with Stubber(client) as stub:
+        for n in (1, 2, 3):
+            page: dict[str, Any] = {"Items": [{"transaction_id": {"S": f"t{n}"}, "timestamp": {"N": str(n)}}]}
+            if n < 3:
+                page["LastEvaluatedKey"] = {"transaction_id": {"S": f"t{n}"}}
+            start = {"ExclusiveStartKey": {"transaction_id": {"S": f"t{n - 1}"}}} if n > 1 else {}
+            stub.add_response("query", page, {**expected, **start})
+        pages = list(DayIndexReader(client, "tbl", "day-index").pages("2025-11-22#0", 10, 20))
+        stub.assert_no_pending_responses()
     assert [p[0]["transaction_id"] for p in pages] == ["t1", "t2", "t3"]
-    assert "ExclusiveStartKey" not in client.calls[0]
-    assert client.calls[2]["ExclusiveStartKey"] == {"transaction_id": {"S": "t2"}}
-    assert client.calls[0]["KeyConditionExpression"] == "day_shard = :d AND #ts BETWEEN :start AND :end"
-    assert client.calls[0]["ExpressionAttributeValues"][":end"] == {"N": "20"}
+    assert pages[0][0]["timestamp"] == Decimal(1)

@@ -12,11 +12,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.functions.tables import create_idempotency_table, create_transactions_table
+from tests.functions.tables import create_transactions_table
 
 EVENTS = Path(__file__).parent / "events"
 TABLE = "transactions-test"
-IDEMPOTENCY_TABLE = "idempotency-test"
 MAX_AMOUNT = "10000.00"
 MAX_BODY_BYTES = 2048
 
@@ -28,18 +27,11 @@ def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text(encoding="utf-8"))
 
 
-def _create_tables(client: Any) -> None:
-    create_transactions_table(client, TABLE)
-    create_idempotency_table(client, IDEMPOTENCY_TABLE)
-
-
 @pytest.fixture
 def api_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The environment the infrastructure sets for the function."""
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "transaction-api")
-    monkeypatch.setenv("ENVIRONMENT", "test")
     monkeypatch.setenv("TABLE_NAME", TABLE)
-    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", IDEMPOTENCY_TABLE)
     monkeypatch.setenv("MAX_AMOUNT", MAX_AMOUNT)
     monkeypatch.setenv("MAX_BODY_BYTES", str(MAX_BODY_BYTES))
     monkeypatch.setenv("DAY_SHARDS", "4")
@@ -48,27 +40,26 @@ def api_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def dynamodb(api_env: None) -> Iterator[Any]:
-    """A moto DynamoDB with both tables; the function's cached clients are reset around each test."""
+    """A moto DynamoDB with the transactions table; the function's cached clients are reset around each test."""
     from transaction_api import dependencies
 
     with mock_aws():
         dependencies.reset()
         client = boto3.client("dynamodb", region_name="us-east-1")
-        _create_tables(client)
+        create_transactions_table(client, TABLE)
         yield client
         dependencies.reset()
 
 
 @pytest.fixture
 def scan(dynamodb: Any) -> Callable[[], list[dict[str, Any]]]:
-    """All items of the transactions table, deserialized (numbers as Decimal)."""
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
+    """The transaction records of the table (id markers left out), deserialized (numbers as Decimal)."""
+    from fraudlib.dynamodb_items import deserialize
+    from fraudlib.transaction_item import is_marker_key
 
     def _scan() -> list[dict[str, Any]]:
-        items = dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"]
-        return [{k: deserializer.deserialize(v) for k, v in item.items()} for item in items]
+        items = [deserialize(item) for item in dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"]]
+        return [item for item in items if not is_marker_key(item["transaction_id"])]
 
     return _scan
 

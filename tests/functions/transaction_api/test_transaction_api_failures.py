@@ -31,10 +31,10 @@ def _assert_generic_500(response: dict[str, Any]) -> None:
         assert leak not in response["body"]
 
 
-@pytest.mark.parametrize("method", ["insert", "find"])
-def test_data_layer_failure_on_create_is_generic_500(post, valid_body, scan, monkeypatch, caplog, method):
+@pytest.mark.parametrize(("method", "client_id"), [("insert_claimed", True), ("insert", False)])
+def test_data_layer_failure_on_create_is_generic_500(post, valid_body, scan, monkeypatch, caplog, method, client_id):
     monkeypatch.setattr(TransactionRepository, method, _client_error)
-    response = post(valid_body)
+    response = post(valid_body if client_id else {k: v for k, v in valid_body.items() if k != "transaction_id"})
     _assert_generic_500(response)
     [record] = [r for r in caplog.records if r.getMessage() == "unhandled error"]
     assert record.levelname == "ERROR"
@@ -65,7 +65,7 @@ def test_missing_configuration_is_generic_500(post, valid_body, monkeypatch) -> 
 
 
 def test_internal_error_metric(post, valid_body, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(TransactionRepository, "insert", _client_error)
+    monkeypatch.setattr(TransactionRepository, "insert_claimed", _client_error)
     post(valid_body)
     out = capsys.readouterr().out
     assert any('"InternalErrors"' in line for line in out.splitlines() if '"_aws"' in line)

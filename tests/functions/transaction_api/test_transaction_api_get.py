@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from datetime import UTC, datetime
 
 import pytest
+from fraudlib.dynamodb_items import serialize
+from fraudlib.scoring import Decision, RuleHit, ScoreResult
+from fraudlib.transaction_item import score_attributes
 
 REQUEST_ID = "0e4b7c1a-7b62-11e6-8f2d-21a9deadbeef"
 
@@ -25,25 +28,22 @@ def test_returns_the_stored_record(post, get, valid_body) -> None:
 
 def test_includes_the_score_once_written(post, get, valid_body, dynamodb) -> None:
     created = json.loads(post(valid_body)["body"])
-    dynamodb.update_item(
+    result = ScoreResult(87, Decision.BLOCK, (RuleHit("velocity_hour", 20, "x"), RuleHit("new_country", 15, "y")))
+    values = serialize(score_attributes(result, datetime(2026, 11, 22, 22, 10, 5, tzinfo=UTC)))
+    dynamodb.update_item(  # what the analyzer writes
         TableName="transactions-test",
         Key={"transaction_id": {"S": "txn-0001"}, "timestamp": {"N": str(created["timestamp"])}},
         UpdateExpression="SET risk_score = :s, decision = :d, reasons = :r, scored_at = :t",
         ExpressionAttributeValues={
-            ":s": {"N": "0.87"},
-            ":d": {"S": "block"},
-            ":r": {"L": [{"S": "velocity"}, {"S": "new_country"}]},
-            ":t": {"S": "2026-11-22T22:10:05+00:00"},
+            ":s": values["risk_score"], ":d": values["decision"], ":r": values["reasons"], ":t": values["scored_at"],
         },
     )
     body = json.loads(get("txn-0001")["body"])
-    assert body["risk_score"] == 0.87
+    assert body["risk_score"] == 87
     assert body["decision"] == "block"
-    assert body["reasons"] == ["velocity", "new_country"]
-    assert body["scored_at"] == "2026-11-22T22:10:05+00:00"
-    # exact: the JSON text carries the stored digits
-    assert '"risk_score":0.87' in get("txn-0001")["body"]
-    assert Decimal("0.87") == Decimal(repr(body["risk_score"]))
+    assert [r["rule"] for r in body["reasons"]] == ["velocity_hour", "new_country"]
+    assert body["scored_at"] == "2026-11-22T22:10:05.000Z"
+    assert body["received_at"].endswith("Z")
 
 
 def test_unknown_id_is_404(get) -> None:

@@ -1,4 +1,5 @@
-"""POST /transactions with a client id: replays return the original, different bodies conflict."""
+"""POST /transactions with a client id: one TransactWriteItems (id marker + record), replays return the
+original with one read more, different bodies conflict, nothing is ever overwritten."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+from fraudlib.transaction_item import ID_MARKER_PREFIX
 from transaction_api import dependencies
-from transaction_api.errors import RequestInProgressError, TransactionConflictError
 from transaction_api.repository import TransactionRepository
+
+from tests.functions.transaction_api.conftest import TABLE
 
 
 def _body(response: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +69,7 @@ def test_replay_after_scoring_returns_the_scored_record(post, get, valid_body, d
         TableName="transactions-test",
         Key={"transaction_id": {"S": "txn-0001"}, "timestamp": {"N": str(created["timestamp"])}},
         UpdateExpression="SET risk_score = :s, decision = :d",
-        ExpressionAttributeValues={":s": {"N": "0.42"}, ":d": {"S": "review"}},
+        ExpressionAttributeValues={":s": {"N": "42"}, ":d": {"S": "review"}},
     )
     replay = post(valid_body)
     assert replay["statusCode"] == 200
@@ -86,112 +90,86 @@ def test_replay_metric(post, valid_body, capsys) -> None:
     assert any('"IdempotentReplays"' in line for line in out.splitlines() if '"_aws"' in line)
 
 
-# --- the race window: the lookup found nothing, but a concurrent copy got there first -------------
+# --- what it costs and what it stores -----------------------------------------------------------
 
 
 @pytest.fixture
-def blind_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the first lookup of each request miss, as if a concurrent request had not written yet."""
-    real_find = TransactionRepository.find
-    calls = {"n": 0}
-
-    def find(self: TransactionRepository, transaction_id: str) -> dict[str, Any] | None:
-        calls["n"] += 1
-        if calls["n"] % 2 == 1:  # the pre-check of every request
-            return None
-        return real_find(self, transaction_id)
-
-    monkeypatch.setattr(TransactionRepository, "find", find)
+def operations(dynamodb: Any) -> list[str]:
+    """The DynamoDB operations the function's client sends, in order."""
+    sent: list[str] = []
+    client = dependencies.dynamodb_client()
+    client.meta.events.register("before-call.dynamodb.*", lambda model, **_: sent.append(model.name))
+    return sent
 
 
-def test_race_same_body_is_answered_by_the_lock(post, valid_body, scan, blind_lookup) -> None:
+def test_happy_path_is_one_transaction_and_a_replay_one_read_more(post, valid_body, operations) -> None:
     assert post(valid_body)["statusCode"] == 201
-    second = post(valid_body)
-    assert second["statusCode"] == 200
-    assert _body(second)["transaction_id"] == "txn-0001"
-    assert len(scan()) == 1
+    assert operations == ["TransactWriteItems"]
+    operations.clear()
+    assert post(valid_body)["statusCode"] == 200
+    assert operations == ["TransactWriteItems", "Query"]
+    operations.clear()
+    assert post({**valid_body, "amount": "1.00"})["statusCode"] == 409
+    assert operations == ["TransactWriteItems"]  # the refused marker carries the fingerprint: no read
 
 
-def test_race_different_body_is_refused_by_the_lock(post, valid_body, scan, blind_lookup) -> None:
+def test_without_a_client_id_one_conditional_put(post, valid_body, operations) -> None:
+    assert post({k: v for k, v in valid_body.items() if k != "transaction_id"})["statusCode"] == 201
+    assert operations == ["PutItem"]
+
+
+def test_the_marker_claims_the_id_and_expires_with_the_record(post, valid_body, dynamodb, scan) -> None:
+    created = json.loads(post(valid_body)["body"])
+    marker = dynamodb.get_item(
+        TableName=TABLE, Key={"transaction_id": {"S": f"{ID_MARKER_PREFIX}txn-0001"}, "timestamp": {"N": "0"}},
+        ConsistentRead=True,
+    )["Item"]
+    [record] = scan()
+    assert marker["request_fingerprint"]["S"] == record["request_fingerprint"]
+    assert int(marker["record_timestamp"]["N"]) == created["timestamp"] == record["timestamp"]
+    assert int(marker["expires_at"]["N"]) == record["expires_at"]
+    assert set(marker) == {"transaction_id", "timestamp", "request_fingerprint", "record_timestamp", "expires_at"}
+
+
+def test_a_record_without_its_marker_is_still_never_overwritten(post, valid_body, dynamodb, scan) -> None:
+    """A record stored before markers existed (or whose marker expired first) still guards its key."""
+    valid_body["timestamp"] = int(datetime.now(UTC).timestamp()) - 10
     assert post(valid_body)["statusCode"] == 201
     [before] = scan()
-    response = post({**valid_body, "amount": "1.00"})
-    assert response["statusCode"] == 409
-    assert scan() == [before]
+    marker_key = {"transaction_id": {"S": f"{ID_MARKER_PREFIX}txn-0001"}, "timestamp": {"N": "0"}}
 
-
-def test_conditional_put_clash_is_resolved_by_comparing(
-    post, valid_body, scan, dynamodb, monkeypatch
-) -> None:
-    """Lock expired and lookup missed: the conditional put itself still refuses to overwrite."""
-    moment = int(datetime.now(UTC).timestamp()) - 10
-    valid_body["timestamp"] = moment
-    assert post(valid_body)["statusCode"] == 201
-    [before] = scan()
-    dynamodb.delete_item(  # the idempotency lock has expired
-        TableName="idempotency-test",
-        Key={"id": dynamodb.scan(TableName="idempotency-test")["Items"][0]["id"]},
-    )
-    real_find = TransactionRepository.find
-    calls = {"n": 0}
-
-    def find(self: TransactionRepository, transaction_id: str) -> dict[str, Any] | None:
-        calls["n"] += 1
-        return None if calls["n"] == 1 else real_find(self, transaction_id)
-
-    monkeypatch.setattr(TransactionRepository, "find", find)
-    assert post(valid_body)["statusCode"] == 200  # same body, same key -> replay
-
-    calls["n"] = 0
-    dynamodb.delete_item(
-        TableName="idempotency-test",
-        Key={"id": dynamodb.scan(TableName="idempotency-test")["Items"][0]["id"]},
-    )
+    dynamodb.delete_item(TableName=TABLE, Key=marker_key)
+    assert post(valid_body)["statusCode"] == 200  # same body, same key: a replay
+    dynamodb.delete_item(TableName=TABLE, Key=marker_key)
     assert post({**valid_body, "amount": "7.00"})["statusCode"] == 409
     assert scan() == [before]
 
 
-def test_lock_is_released_when_the_write_fails(post, valid_body, scan, monkeypatch) -> None:
-    """A failed write must not leave the id locked: the client's retry has to go through."""
+def test_a_failed_write_leaves_nothing_behind(post, valid_body, scan, dynamodb, monkeypatch) -> None:
+    """Marker and record are one transaction: a failure writes neither, so the retry goes through."""
 
-    def broken_insert(self: TransactionRepository, item: dict[str, Any]) -> None:
+    def throttled(self: TransactionRepository, item: Any) -> None:
         raise RuntimeError("throttled")
 
     with monkeypatch.context() as patch:
-        patch.setattr(TransactionRepository, "insert", broken_insert)
+        patch.setattr(TransactionRepository, "insert_claimed", throttled)
         assert post(valid_body)["statusCode"] == 500
-    assert scan() == []
+    assert dynamodb.scan(TableName=TABLE)["Items"] == []
     assert post(valid_body)["statusCode"] == 201
     assert len(scan()) == 1
 
 
-# --- the guard on its own -----------------------------------------------------------------------
+def test_a_concurrent_transaction_in_flight_is_409_with_retry_after(post, valid_body, dynamodb, monkeypatch) -> None:
+    client = dependencies.dynamodb_client()
 
+    def conflicting(**params: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+             "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}]},
+            "TransactWriteItems",
+        )
 
-def test_guard_reports_a_concurrent_holder_as_in_progress(dynamodb, lambda_context) -> None:
-    guard = dependencies.idempotency_guard()
-    guard.register_lambda_context(lambda_context)
-
-    def nested() -> bool:
-        # While this action holds the lock, a second copy of the request arrives.
-        with pytest.raises(RequestInProgressError):
-            guard.run("txn-race", "f" * 64, lambda: True)
-        return True
-
-    assert guard.run("txn-race", "f" * 64, nested) is True
-    # completed: the same request is now answered from the lock, a different one conflicts
-    assert guard.run("txn-race", "f" * 64, lambda: pytest.fail("must not run twice")) is False
-    with pytest.raises(TransactionConflictError):
-        guard.run("txn-race", "e" * 64, lambda: pytest.fail("must not run"))
-
-
-def test_in_progress_is_409_with_retry_after(post, valid_body, monkeypatch) -> None:
-    from transaction_api.idempotency_guard import IdempotencyGuard
-
-    def busy(self: IdempotencyGuard, transaction_id: str, fingerprint: str, action: Any) -> bool:
-        raise RequestInProgressError(transaction_id)
-
-    monkeypatch.setattr(IdempotencyGuard, "run", busy)
+    monkeypatch.setattr(client, "transact_write_items", conflicting)
     response = post(valid_body)
     assert response["statusCode"] == 409
     assert _body(response)["error"] == "request_in_progress"

@@ -1,77 +1,17 @@
-"""Module-level behaviour of the handler: import without configuration, settings, request checks."""
+"""Module-level behaviour of the handler: settings and request checks."""
 
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from fraudlib.settings import SettingsError
 from transaction_api.request_checks import body_bytes, is_json_content_type, is_valid_transaction_id
-from transaction_api.settings import ConfigurationError, Settings
+from transaction_api.settings import ApiSettings
 
-FUNCTIONS = Path(__file__).resolve().parents[3] / "functions"
-
-
-def test_handler_imports_without_any_environment() -> None:
-    """A cold start must not fail at import, even with no region, credentials or settings."""
-    code = "import transaction_api.app as m; assert callable(m.handler)"
-    result = subprocess.run(  # a clean interpreter: no env, nothing imported yet
-        [sys.executable, "-c", code],
-        cwd=FUNCTIONS,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(FUNCTIONS)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-
-
-def test_import_does_not_load_the_idempotency_utility() -> None:
-    """GETs and id-less POSTs never need it; it loads on first use only."""
-    code = (
-        "import sys, transaction_api.app; "
-        "assert 'aws_lambda_powertools.utilities.idempotency' not in sys.modules"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=FUNCTIONS,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(FUNCTIONS)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-
-
-def test_settings_defaults() -> None:
-    settings = Settings.from_env({"TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i"})
-    assert settings == Settings(
-        table_name="t",
-        idempotency_table_name="i",
-        max_amount=Decimal("1000000.00"),
-        max_body_bytes=10240,
-        day_shards=10,
-        ttl_days=90,
-    )
-
-
-@pytest.mark.parametrize(
-    ("env", "message"),
-    [
-        ({"IDEMPOTENCY_TABLE_NAME": "i"}, "TABLE_NAME"),
-        ({"TABLE_NAME": "t"}, "IDEMPOTENCY_TABLE_NAME"),
-        ({"TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i", "DAY_SHARDS": "0"}, "DAY_SHARDS"),
-        ({"TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i", "MAX_BODY_BYTES": "big"}, "MAX_BODY_BYTES"),
-        ({"TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i", "MAX_AMOUNT": "-5"}, "MAX_AMOUNT"),
-        ({"TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i", "MAX_AMOUNT": "lots"}, "MAX_AMOUNT"),
-    ],
-)
-def test_settings_errors_name_the_variable(env, message) -> None:
-    with pytest.raises(ConfigurationError, match=message):
-        Settings.from_env(env)
+ENVIRONMENT = {"TABLE_NAME": "t", "MAX_AMOUNT": "500.00", "MAX_BODY_BYTES": "8192", "DAY_SHARDS": "8",
+               "TRANSACTION_TTL_DAYS": "400"}
 
 
 @pytest.mark.parametrize(
@@ -108,9 +48,28 @@ def test_transaction_id_check(value, valid) -> None:
 def test_settings_are_read_once_per_container(monkeypatch) -> None:
     settings_module = importlib.import_module("transaction_api.settings")
     settings_module.get_settings.cache_clear()
-    monkeypatch.setenv("TABLE_NAME", "first")
-    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", "i")
-    assert settings_module.get_settings().table_name == "first"
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    assert settings_module.get_settings().table_name == "t"
     monkeypatch.setenv("TABLE_NAME", "second")
-    assert settings_module.get_settings().table_name == "first"
+    assert settings_module.get_settings().table_name == "t"
     settings_module.get_settings.cache_clear()
+
+
+def test_settings_have_no_defaults_for_what_the_stack_sets() -> None:
+    settings = ApiSettings.from_environ(ENVIRONMENT)
+    assert settings == ApiSettings(table_name="t", max_amount=Decimal("500.00"), max_body_bytes=8192, day_shards=8,
+                                   transaction_ttl_days=400)
+    for name in ENVIRONMENT:
+        with pytest.raises(SettingsError, match=name):
+            ApiSettings.from_environ({k: v for k, v in ENVIRONMENT.items() if k != name})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("TABLE_NAME", " "), ("DAY_SHARDS", "0"), ("MAX_BODY_BYTES", "big"), ("MAX_AMOUNT", "-5"), ("MAX_AMOUNT", "lots"),
+     ("MAX_AMOUNT", "NaN"), ("TRANSACTION_TTL_DAYS", "1.5")],
+)
+def test_settings_errors_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        ApiSettings.from_environ({**ENVIRONMENT, name: value})

@@ -7,13 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from fraudlib.json_body import parse_json
-from fraudlib.transaction_request import TransactionRequest
-from fraudlib.validation_context import ValidationLimits
-from fraudlib.validation_errors import field_errors
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from transaction_api.json_body import parse_json
+from transaction_api.transaction_request import TransactionRequest
+from transaction_api.validation_context import ValidationLimits
+from transaction_api.validation_errors import field_errors
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LIMITS = ValidationLimits(max_amount=Decimal("5000.00"), now=NOW)

@@ -9,15 +9,15 @@ from typing import Any
 
 import jsonschema
 import pytest
-from fraudlib.countries import COUNTRY_CODES
-from fraudlib.currencies import TRANSACTION_CURRENCY_CODES
-from fraudlib.json_body import parse_json
-from fraudlib.schema import SCHEMA_PATH, api_gateway_request_schema, main, render
-from fraudlib.transaction_request import TransactionRequest
-from fraudlib.validation_context import ValidationLimits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from transaction_api.countries import COUNTRY_CODES
+from transaction_api.currencies import TRANSACTION_CURRENCY_CODES
+from transaction_api.json_body import parse_json
+from transaction_api.schema import SCHEMA_PATH, api_gateway_request_schema, main, render
+from transaction_api.transaction_request import TransactionRequest
+from transaction_api.validation_context import ValidationLimits
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LIMITS = ValidationLimits(max_amount=Decimal("1000000.00"), now=NOW)
@@ -27,7 +27,7 @@ VALIDATOR = jsonschema.Draft4Validator(COMMITTED)
 
 def test_committed_file_equals_generated() -> None:
     assert SCHEMA_PATH.read_text(encoding="utf-8") == render(api_gateway_request_schema()), (
-        "stale schema: run `python -m fraudlib.schema` in functions/"
+        "stale schema: run `python -m transaction_api.schema` in functions/"
     )
 
 
@@ -45,7 +45,7 @@ def test_is_a_valid_draft4_schema() -> None:
 
 
 def test_generator_rejects_non_draft4_output(monkeypatch) -> None:
-    from fraudlib import schema as schema_module
+    from transaction_api import schema as schema_module
 
     original = TransactionRequest.model_json_schema
 
@@ -60,7 +60,7 @@ def test_generator_rejects_non_draft4_output(monkeypatch) -> None:
 
 
 def test_numeric_exclusive_bounds_become_draft4_booleans() -> None:
-    from fraudlib.schema import _to_draft4
+    from transaction_api.schema import _to_draft4
 
     converted = _to_draft4({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 5}, {})
     assert converted == {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from fraudlib.transaction_request import TransactionRequest
+from transaction_api.transaction_request import TransactionRequest
 
 
 def request_fingerprint(request: TransactionRequest) -> str:

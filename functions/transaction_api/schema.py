@@ -7,8 +7,8 @@ become the draft-4 boolean form and `const` becomes a one-value `enum`.
 
 Regenerate the committed file after changing the model (run from `functions/`):
 
-    python -m fraudlib.schema          # rewrite schemas/transaction_request.schema.json
-    python -m fraudlib.schema --check  # exit 1 if the committed file is stale
+    python -m transaction_api.schema          # rewrite schemas/transaction_request.schema.json
+    python -m transaction_api.schema --check  # exit 1 if the committed file is stale
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fraudlib.transaction_request import TransactionRequest
+from transaction_api.transaction_request import TransactionRequest
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "transaction_request.schema.json"
 DRAFT4_URI = "http://json-schema.org/draft-04/schema#"
@@ -123,14 +123,14 @@ def _assert_draft4(node: Any, path: str = "#") -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the schema file, or with `--check` report whether the committed one is current."""
-    parser = argparse.ArgumentParser(prog="python -m fraudlib.schema", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m transaction_api.schema", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare, exit 1 when stale")
     args = parser.parse_args(argv)
     expected = render(api_gateway_request_schema())
     if args.check:
         current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else ""
         if current != expected:
-            print(f"{SCHEMA_PATH} is stale: run python -m fraudlib.schema")
+            print(f"{SCHEMA_PATH} is stale: run python -m transaction_api.schema")
             return 1
         print(f"{SCHEMA_PATH} is up to date")
         return 0

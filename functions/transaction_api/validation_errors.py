@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from fraudlib.transaction_request import PATTERN_REASONS
+from transaction_api.transaction_request import PATTERN_REASONS
 
 BODY_FIELD = "body"
 """The name reported when the problem is the body as a whole (e.g. a JSON array instead of an object)."""
 
 # Reasons for pydantic's built-in error types; the rule-specific errors raised by
-# `fraudlib.field_rules` and the model already carry a client-facing message.
+# `transaction_api.field_rules` and the model already carry a client-facing message.
 _BUILTIN_REASONS: dict[str, str] = {
     "missing": "is required",
     "extra_forbidden": "is not a known field",

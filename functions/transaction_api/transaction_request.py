@@ -1,7 +1,7 @@
 """The body of `POST /transactions`: the one definition of a valid request.
 
 The handler validates with this model and the API Gateway request model is generated from it
-(`fraudlib.schema`), so both layers agree on what is accepted.
+(`transaction_api.schema`), so both layers agree on what is accepted.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from fraudlib import field_rules
-from fraudlib.countries import COUNTRY_CODES
-from fraudlib.currencies import TRANSACTION_CURRENCY_CODES
-from fraudlib.validation_context import ValidationLimits
+from transaction_api import field_rules
+from transaction_api.countries import COUNTRY_CODES
+from transaction_api.currencies import TRANSACTION_CURRENCY_CODES
+from transaction_api.validation_context import ValidationLimits
 
 TRANSACTION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 REFERENCE_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,128}$"

@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
-from fraudlib.countries import COUNTRY_CODES
-from fraudlib.currencies import TRANSACTION_CURRENCY_CODES
-from fraudlib.validation_context import MAX_AGE, MAX_FUTURE_SKEW, ValidationLimits
+from transaction_api.countries import COUNTRY_CODES
+from transaction_api.currencies import TRANSACTION_CURRENCY_CODES
+from transaction_api.validation_context import MAX_AGE, MAX_FUTURE_SKEW, ValidationLimits
 
 # Literal dots are written `[.]`, not `\.`: the pattern travels inside JSON inside Terraform (the API
 # Gateway model), and a backslash there is one escaping layer away from breaking (cdktf's HCL output).
