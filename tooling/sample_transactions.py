@@ -5,15 +5,16 @@ minutes ahead: each customer gets a history of one purchase a day on the previou
 for the profile, new-country and unusual-hour rules, which need 5 or 10 earlier transactions), and
 the scenarios happen in the last hour. Ids carry a run id, so runs never collide in a shared table.
 
-Scenarios (scoring weights from fraudlib.scoring.config; review >= 40, block >= 70):
+Scenarios, scored by the shipped model with the thresholds of fraudlib.scoring.config (the rules that
+fire are the readable reasons, and rules the model never learned may force review or block alone):
 - normal: routine purchases -> approve, no reasons;
-- amount_above_profile, high_amount, round_amount: 6000.00 for a customer whose mean is ~50 -> review;
+- amount_above_profile, high_amount, round_amount: 6000.00 for a customer whose mean is ~50 -> block;
 - velocity_hour, velocity_day: seven purchases of 1450.50 at a broker in 40 minutes -> the last is
-  reviewed (more than 3000 in an hour and 10000 in a day);
+  blocked (more than 3000 in an hour and 10000 in a day);
 - card_testing: a burst of 1-2 unit purchases at a high-risk merchant -> the 4th on are reviewed;
 - new_country: a routine purchase in a country the customer never used -> approve with a reason;
 - impossible_travel: Berlin, then New York 25 minutes later, cash-like merchant, 900.00 -> block;
-- unusual_hour + high_risk_merchant: a casino purchase at an hour the customer never uses -> review;
+- unusual_hour + high_risk_merchant: a casino purchase at an hour the customer never uses -> block;
 - high_amount + high_risk_merchant: 5200.50 wired by a new customer -> review.
 """
 
@@ -104,14 +105,14 @@ def sample_transactions(now: datetime, run_id: str) -> list[SampleTransaction]:
               decision="approve")
 
     b.add(b.customer("dave"), t + 300, "6000.00", scenario="amount_above_profile", merchant="jeweller-3",
-          mcc="5944", rules=("amount_above_profile", "high_amount", "round_amount"), decision="review")
+          mcc="5944", rules=("amount_above_profile", "high_amount", "round_amount"), decision="block")
 
     for i in range(7):
         last = i == 6
         b.add(b.customer("erin"), t + 60 + i * 360, "1450.50", scenario="velocity" if last else "velocity_burst",
               merchant="broker-4", mcc="6211",
               rules=("velocity_hour", "velocity_day", "high_risk_merchant") if last else (),
-              decision="review" if last else None)
+              decision="block" if last else None)
 
     for i in range(5):
         burst = i >= 3
@@ -130,7 +131,7 @@ def sample_transactions(now: datetime, run_id: str) -> list[SampleTransaction]:
           decision="block")
 
     b.add(b.customer("ivan"), t + 1800, "310.00", scenario="unusual_hour", mcc="7995", merchant="casino-7",
-          rules=("unusual_hour", "high_risk_merchant", "amount_above_profile"), decision="review")
+          rules=("unusual_hour", "high_risk_merchant", "amount_above_profile"), decision="block")
 
     b.add(b.customer("judy"), t + 2100, "5200.50", scenario="high_amount", mcc="4829", merchant="wire-8",
           where=None, rules=("high_amount", "high_risk_merchant"), decision="review")

@@ -72,7 +72,8 @@ def test_batch_is_scored_stored_and_queued(app: Any, seeded: dict[str, Any], lam
     big = _item("t-a2", _timestamp(event, "t-a2"))
     assert big is not None
     assert big["decision"] == "block"
-    assert big["risk_score"] == Decimal(85)
+    # The model's probability in percent; the rules that fired are the readable reasons.
+    assert big["risk_score"] == Decimal(99)
     rules = {r["rule"]: r for r in big["reasons"]}
     assert set(rules) == {
         "amount_above_profile",
@@ -87,13 +88,13 @@ def test_batch_is_scored_stored_and_queued(app: Any, seeded: dict[str, Any], lam
 
     travel = _item("t-b1", _timestamp(event, "t-b1"))
     assert travel is not None
-    assert (travel["decision"], travel["risk_score"]) == ("review", Decimal(50))
+    assert (travel["decision"], travel["risk_score"]) == ("review", Decimal(10))
     assert {r["rule"] for r in travel["reasons"]} == {"impossible_travel", "new_country"}
 
-    for tid in ("t-a1", "t-c1"):
+    for tid, risk in (("t-a1", 1), ("t-c1", 0)):
         plain = _item(tid, _timestamp(event, tid))
         assert plain is not None
-        assert (plain["decision"], plain["risk_score"], plain["reasons"]) == ("approve", Decimal(0), [])
+        assert (plain["decision"], plain["risk_score"], plain["reasons"]) == ("approve", Decimal(risk), [])
 
     messages = {json.loads(m["Body"])["transaction_id"]: m for m in _drain(seeded["queue_url"])}
     assert set(messages) == {"t-a2", "t-b1"}
@@ -103,13 +104,13 @@ def test_batch_is_scored_stored_and_queued(app: Any, seeded: dict[str, Any], lam
     assert body["currency"] == "USD"
     assert body["customer_id"] == "c-100"
     assert body["merchant_id"] == "m-casino"
-    assert (body["risk_score"], body["decision"]) == (85, "block")
+    assert (body["risk_score"], body["decision"]) == (99, "block")
     assert body["scored_at"] == big["scored_at"]
     assert {r["rule"] for r in body["reasons"]} == set(rules)
     assert "day_shard" not in body
     attributes = block["MessageAttributes"]
     assert attributes["decision"] == {"StringValue": "block", "DataType": "String"}
-    assert attributes["risk_score"] == {"StringValue": "85", "DataType": "Number"}
+    assert attributes["risk_score"] == {"StringValue": "99", "DataType": "Number"}
     assert attributes["customer_id"] == {"StringValue": "c-100", "DataType": "String"}
     assert messages["t-b1"]["MessageAttributes"]["decision"]["StringValue"] == "review"
 
@@ -239,14 +240,16 @@ def test_bad_scoring_overrides_fail_clearly(
 def test_overrides_change_decisions(
     app: Any, seeded: dict[str, Any], lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SCORING_OVERRIDES", '{"review_threshold": 90, "block_threshold": 95}')
+    # Thresholds above any score, for the model and for the rules that may force a decision alone.
+    monkeypatch.setenv("SCORING_OVERRIDES", '{"review_threshold": 100, "block_threshold": 100, '
+                                            '"rules_review_score": 100, "rules_block_score": 100}')
     event = load_event("insert_batch.json")
 
     app.handler(event, lambda_context)
 
     big = _item("t-a2", _timestamp(event, "t-a2"))
     assert big is not None
-    assert (big["risk_score"], big["decision"]) == (Decimal(85), "approve")
+    assert (big["risk_score"], big["decision"]) == (Decimal(99), "approve")
     assert _drain(seeded["queue_url"]) == []
 
 
