@@ -41,7 +41,7 @@ _ERROR = {
 _RECORD = {
     "type": "object",
     "description": "The stored transaction: the request fields as stored, `received_at`, and once scored "
-                   "`risk_score`, `decision`, `reasons`, `scored_at`. `amount` is always a string with two "
+                   "`risk_score`, `decision`, `reasons`, `model_version`, `top_features`, `scored_at`. `amount` is always a string with two "
                    "decimals.",
     "required": ["transaction_id", "amount", "currency", "customer_id", "timestamp", "received_at", "request_id"],
     "properties": {
@@ -53,6 +53,11 @@ _RECORD = {
         "received_at": {"type": "string", "format": "date-time"},
         "risk_score": {"type": "number"},
         "decision": {"type": "string", "enum": ["approve", "review", "block"]},
+        "model_version": {"type": "string", "description": "Content hash of the model that scored it."},
+        "top_features": {"type": "array", "description": "Model features that raised the score most.",
+                         "items": {"type": "object", "required": ["feature", "value", "contribution"],
+                                   "properties": {"feature": {"type": "string"}, "value": {"type": "number"},
+                                                  "contribution": {"type": "number"}}}},
         "request_id": {"type": "string"},
     },
 }
@@ -99,7 +104,8 @@ def build_document(request_schema: dict[str, Any], *, max_body_bytes: int = 8192
     error = {"$ref": "#/components/schemas/Error"}
     record = {"$ref": "#/components/schemas/TransactionRecord"}
     common = {
-        "403": _response("Missing or unknown API key, or blocked by the web ACL's managed rules.", error),
+        "403": _response("Unsigned or wrongly signed request, a caller the API's resource policy does not admit, "
+                         "a missing or unknown API key, or blocked by the web ACL's managed rules.", error),
         "429": _response("Throttled: the stage or usage plan limit, or the per-address rate rule.", error),
         "500": _response("Unexpected error (details only in the function's log).", error),
     }
@@ -115,7 +121,9 @@ def build_document(request_schema: dict[str, Any], *, max_body_bytes: int = 8192
         "servers": [{"url": "{stageUrl}", "variables": {"stageUrl": {
             "default": "https://example.execute-api.us-east-1.amazonaws.com/v1",
             "description": "The stack's api_url output"}}}],
-        "security": [{"apiKey": []}],
+        # Signed requests (SigV4, the API's AWS_IAM authorization) plus the producer's API key, which
+        # identifies its usage plan; the local environment takes the API key alone (stacks/config.py).
+        "security": [{"sigv4": [], "apiKey": []}],
         "paths": {
             "/transactions": {
                 "post": {
@@ -156,7 +164,14 @@ def build_document(request_schema: dict[str, Any], *, max_body_bytes: int = 8192
             },
         },
         "components": {
-            "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}},
+            "securitySchemes": {
+                "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key",
+                           "description": "The producer's key: its usage plan's quota identity, not a credential."},
+                "sigv4": {"type": "apiKey", "in": "header", "name": "Authorization",
+                          "description": "AWS Signature Version 4 (service execute-api) by a principal the "
+                                         "API's resource policy admits.",
+                          "x-amazon-apigateway-authtype": "awsSigv4"},
+            },
             "schemas": {
                 "TransactionRequest": to_openapi_schema(request_schema),
                 "TransactionRecord": _RECORD,

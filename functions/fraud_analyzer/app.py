@@ -123,6 +123,7 @@ def score_record(record: DynamoDBRecord, plan: BatchPlan, outbox: AlertOutbox) -
             "risk_score": result.risk_score,
             "decision": result.decision.value,
             "rules": [hit.rule for hit in result.reasons],
+            "model_version": result.model_version,
         },
     )
     if result.decision is not Decision.APPROVE:

@@ -40,7 +40,7 @@ class TransactionStore:
         return list(islice(items, MAX_HISTORY_ITEMS))
 
     def save_score(self, transaction_id: str, timestamp: int, result: ScoreResult, scored_at: datetime) -> bool:
-        """Write score, decision, reasons and scored_at onto the item.
+        """Write score, decision, reasons, model version, top features and scored_at onto the item.
 
         Returns False, writing nothing, when the item no longer exists: the condition keeps an
         update from recreating a transaction that was deleted (or expired) since it was streamed.
@@ -50,12 +50,15 @@ class TransactionStore:
             self._client.update_item(
                 TableName=self._table,
                 Key=serialize({"transaction_id": transaction_id, "timestamp": timestamp}),
-                UpdateExpression="SET risk_score = :s, decision = :d, reasons = :r, scored_at = :t",
+                UpdateExpression="SET risk_score = :s, decision = :d, reasons = :r, model_version = :m,"
+                                 " top_features = :f, scored_at = :t",
                 ConditionExpression="attribute_exists(transaction_id)",
                 ExpressionAttributeValues={
                     ":s": values["risk_score"],
                     ":d": values["decision"],
                     ":r": values["reasons"],
+                    ":m": values["model_version"],
+                    ":f": values["top_features"],
                     ":t": values["scored_at"],
                 },
             )

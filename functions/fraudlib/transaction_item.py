@@ -14,7 +14,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 
-from fraudlib.scoring.models import Decision, RuleHit, ScoreResult
+from fraudlib.scoring.models import Decision, FeatureContribution, RuleHit, ScoreResult
 from fraudlib.timestamps import UtcMoment, utc_text
 
 Text = Annotated[str, Field(min_length=1)]
@@ -81,8 +81,13 @@ class TransactionItem(TransactionFields):
     risk_score: Annotated[int, Field(ge=0, le=100)] | None = None
     decision: Decision | None = None
     reasons: tuple[RuleHit, ...] = ()
+    model_version: Text | None = None
+    """Content hash of the model that scored the transaction (fraudlib/scoring/model.json)."""
+    top_features: tuple[FeatureContribution, ...] = ()
+    """The model features that raised the score most (path attribution), for reviewed and blocked
+    transactions."""
     scored_at: UtcMoment | None = None
-    """Set by the analyzer (with score, decision and reasons) once the transaction is scored."""
+    """Set by the analyzer (with score, decision, reasons and model version) once the transaction is scored."""
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> TransactionItem:
@@ -92,8 +97,9 @@ class TransactionItem(TransactionFields):
     def to_item(self) -> dict[str, Any]:
         """The attribute map to store: absent values left out, numbers exact, moments as text."""
         item = self.model_dump(exclude_none=True)
-        if not self.reasons:
-            del item["reasons"]
+        for empty in ("reasons", "top_features"):
+            if not item[empty]:
+                del item[empty]
         return item
 
     @property
@@ -103,7 +109,7 @@ class TransactionItem(TransactionFields):
 
 
 PUBLIC_ATTRIBUTES: frozenset[str] = frozenset(TransactionFields.model_fields) | {
-    "risk_score", "decision", "reasons", "scored_at",
+    "risk_score", "decision", "reasons", "model_version", "top_features", "scored_at",
 }
 """Attributes a client may see. Storage bookkeeping (`day_shard`, `request_fingerprint`,
 `expires_at`) stays internal, and an allow-list keeps anything added to the item later internal
@@ -115,12 +121,21 @@ def reason_maps(reasons: tuple[RuleHit, ...]) -> list[dict[str, Any]]:
     return [{"rule": r.rule, "contribution": r.contribution, "detail": r.detail} for r in reasons]
 
 
+def feature_maps(features: tuple[FeatureContribution, ...]) -> list[dict[str, Any]]:
+    """The top features as stored: `{"feature", "value", "contribution"}` maps, numbers as Decimal
+    with six significant digits (DynamoDB takes no floats, and more digits explain nothing more)."""
+    return [{"feature": f.feature, "value": Decimal(f"{f.value:.6g}"), "contribution": Decimal(f"{f.contribution:.6g}")}
+            for f in features]
+
+
 def score_attributes(result: ScoreResult, scored_at: datetime) -> dict[str, Any]:
     """The attributes the analyzer sets on an item, in the item's own format."""
     return {
         "risk_score": result.risk_score,
         "decision": result.decision.value,
         "reasons": reason_maps(result.reasons),
+        "model_version": result.model_version,
+        "top_features": feature_maps(result.top_features),
         "scored_at": utc_text(scored_at),
     }
 

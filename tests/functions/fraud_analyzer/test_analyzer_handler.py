@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from fraudlib.scoring.trees import DEFAULT_MODEL_PATH
 from fraudlib.settings import SettingsError
 
 EVENTS = Path(__file__).parent / "events"
@@ -85,6 +86,10 @@ def test_batch_is_scored_stored_and_queued(app: Any, seeded: dict[str, Any], lam
     assert rules["high_amount"]["contribution"] == Decimal(25)
     assert "6000.00 USD" in rules["high_amount"]["detail"]
     assert big["scored_at"].endswith("Z")
+    # The model that scored it, and the features that raised its score most, are on the item.
+    assert big["model_version"] == json.loads(DEFAULT_MODEL_PATH.read_text())["model_version"]
+    assert 1 <= len(big["top_features"]) <= 3
+    assert all(f["contribution"] > 0 and isinstance(f["value"], Decimal) for f in big["top_features"])
 
     travel = _item("t-b1", _timestamp(event, "t-b1"))
     assert travel is not None
