@@ -11,10 +11,10 @@ from modules.lambda_packaging import build_function_zip, build_layer_zip
 
 SECTION = "package size"
 # A zip carries each module's source and its bytecode (about twice the source alone), and the scoring
-# package comes with any import of its models (fraudlib.scoring.models.Decision): 150 KB holds that.
+# package comes with any import of its models (fraudlib.scores.Decision): 150 KB holds that.
 TARGET_ZIP_KB = 150
 _WHY_ZIP = (
-    "every function imports fraudlib.scoring.models (Decision), so the whole scoring package comes with it: "
+    "every function imports fraudlib.scores (Decision), so the whole scoring package comes with it: "
     "its package module imports the engine, features and trees, and the trained model (model.json, 139 KB) "
     "lies beside them; only the analyzer scores"
 )

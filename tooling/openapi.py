@@ -41,8 +41,8 @@ _ERROR = {
 _RECORD = {
     "type": "object",
     "description": "The stored transaction: the request fields as stored, `received_at`, and once scored "
-                   "`risk_score`, `decision`, `reasons`, `model_version`, `top_features`, `scored_at`. `amount` is always a string with two "
-                   "decimals.",
+                   "`risk_score`, `decision`, `reasons`, `model_version`, `top_features`, `scored_at`. "
+                   "`amount` is always a string with two decimals.",
     "required": ["transaction_id", "amount", "currency", "customer_id", "timestamp", "received_at", "request_id"],
     "properties": {
         "transaction_id": {"type": "string", "pattern": TRANSACTION_ID_PATTERN},

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
 
-from fraudlib.scoring.models import Decision, RuleHit, ScoreResult
+from fraudlib.scores import Decision, RuleHit, ScoreResult
 from fraudlib.timestamps import UtcMoment
 from fraudlib.transaction_item import TransactionFields, TransactionItem, malformed
 

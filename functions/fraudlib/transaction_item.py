@@ -14,7 +14,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 
-from fraudlib.scoring.models import Decision, FeatureContribution, RuleHit, ScoreResult
+from fraudlib.scores import Decision, FeatureContribution, RuleHit, ScoreResult
 from fraudlib.timestamps import UtcMoment, utc_text
 
 Text = Annotated[str, Field(min_length=1)]

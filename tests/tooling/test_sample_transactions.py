@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from fraudlib.scores import Transaction
 from fraudlib.scoring import score_transaction
-from fraudlib.scoring.models import Transaction
 from transaction_api.json_body import parse_json
 from transaction_api.transaction_request import TransactionRequest
 from transaction_api.validation_context import ValidationLimits

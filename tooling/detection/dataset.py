@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from fraudlib.scoring.models import Transaction
+from fraudlib.scores import Transaction
 
 REQUIRED = ("transaction_id", "customer_id", "merchant_id", "amount", "currency", "timestamp", "is_fraud")
 MAX_REPORTED = 50

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from fraudlib.scores import RuleHit
 from fraudlib.scoring.config import ScoringConfig
 from fraudlib.scoring.features import MerchantDailyCounters, feature_vector, rule_hits
 from fraudlib.scoring.history import CustomerHistory
-from fraudlib.scoring.models import RuleHit
 from fraudlib.scoring.rules import DAY
 
 from tooling.detection.dataset import LabelledTransaction

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from fraudlib.reporting.models import ReportTransaction
-from fraudlib.scoring.models import Decision
+from fraudlib.scores import Decision
 
 DECISIONS = tuple(decision.value for decision in Decision)
 UNSCORED = "unscored"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fraudlib.scoring.models import Decision
+from fraudlib.scores import Decision
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 The only I/O is reading the shipped model artifact (model.json beside this file), once per process.
 """
 
+from fraudlib.scores import Decision, FeatureContribution, RuleHit, ScoreResult, Transaction
 from fraudlib.scoring.config import ScoringConfig, ScoringConfigError
 from fraudlib.scoring.engine import (
     MAX_SCORE,
@@ -17,7 +18,6 @@ from fraudlib.scoring.engine import (
 )
 from fraudlib.scoring.features import FEATURE_NAMES, MerchantDailyCounters
 from fraudlib.scoring.history import CustomerHistory
-from fraudlib.scoring.models import Decision, FeatureContribution, RuleHit, ScoreResult, Transaction
 from fraudlib.scoring.trees import ModelFormatError, TreeModel
 
 __all__ = [

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
+from fraudlib.scores import Decision, FeatureContribution, RuleHit, ScoreResult, Transaction
 from fraudlib.scoring.config import ScoringConfig, ScoringConfigError
 from fraudlib.scoring.features import (
     FEATURE_NAMES,
@@ -25,7 +26,6 @@ from fraudlib.scoring.features import (
     rule_hits,
 )
 from fraudlib.scoring.history import CustomerHistory
-from fraudlib.scoring.models import Decision, FeatureContribution, RuleHit, ScoreResult, Transaction
 from fraudlib.scoring.rules import RULES, Rule
 from fraudlib.scoring.trees import DEFAULT_MODEL_PATH, ModelFormatError, TreeModel
 

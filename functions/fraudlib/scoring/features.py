@@ -25,9 +25,9 @@ from datetime import date
 from decimal import Decimal
 from itertools import repeat
 
+from fraudlib.scores import RuleHit, Transaction
 from fraudlib.scoring.config import ScoringConfig
 from fraudlib.scoring.history import CustomerHistory
-from fraudlib.scoring.models import RuleHit, Transaction
 from fraudlib.scoring.rules import DAY, RULES, Rule
 
 WINDOWS_DAYS = (1, 7, 30)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
+from fraudlib.scores import Transaction
 from fraudlib.scoring.centroids import COUNTRY_CENTROIDS
-from fraudlib.scoring.models import Transaction
 
 EARTH_RADIUS_KM = 6371.0088
 

@@ -11,8 +11,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from decimal import Decimal
 
+from fraudlib.scores import Transaction
 from fraudlib.scoring.config import ScoringConfig
-from fraudlib.scoring.models import Transaction
 
 _ZERO = Decimal(0)
 

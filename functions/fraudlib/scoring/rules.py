@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from fraudlib.scores import RuleHit, Transaction
 from fraudlib.scoring.config import ScoringConfig
 from fraudlib.scoring.geo import distance_between
 from fraudlib.scoring.history import CustomerHistory
-from fraudlib.scoring.models import RuleHit, Transaction
 
 Rule = Callable[[Transaction, CustomerHistory, int, ScoringConfig], RuleHit | None]
 

@@ -1,4 +1,6 @@
-"""Value objects the scoring engine works on: a transaction in, a scored result out."""
+"""Value objects of fraud scoring, shared by every function: a transaction in, a scored result out, the
+decision set. Outside the scoring package so that functions which only read or send scores do not load
+the engine and its model."""
 
 from __future__ import annotations
 
