@@ -10,14 +10,12 @@ from bench.common import HANDLERS, Figure, SectionResult
 from modules.lambda_packaging import build_function_zip, build_layer_zip
 
 SECTION = "package size"
-# A zip carries each module's source and its bytecode (about twice the source alone), and the scoring
-# package comes with any import of its models (fraudlib.scores.Decision): 150 KB holds that.
-TARGET_ZIP_KB = 150
-_WHY_ZIP = (
-    "every function imports fraudlib.scores (Decision), so the whole scoring package comes with it: "
-    "its package module imports the engine, features and trees, and the trained model (model.json, 139 KB) "
-    "lies beside them; only the analyzer scores"
-)
+# A zip carries each module's source and its bytecode (about twice the source alone): 100 KB holds that.
+# The analyzer's zip also carries the scoring engine and the trained model (fraudlib/scoring/model.json,
+# about 45 KB compressed of its 139 KB), which only the analyzer loads: its target is raised by that.
+TARGET_ZIP_KB = 100
+TARGET_ZIP_KB_BY_FUNCTION = {"fraud_analyzer": 200}
+_WHY_ZIP = "the zip holds what its handler imports (modules/lambda_packaging.py module_closure): see what grew"
 TARGET_LAYER_MB = 20  # with the bytecode of every module (about 5.5 MB of it)
 
 
@@ -28,6 +26,7 @@ def measure(work: Path, cache: Path) -> SectionResult:
     for function in HANDLERS:
         packaged = build_function_zip(function, work / "functions")
         size_kb = packaged.path.stat().st_size / 1024
+        target = TARGET_ZIP_KB_BY_FUNCTION.get(function, TARGET_ZIP_KB)
         with zipfile.ZipFile(packaged.path) as archive:
             entries = len(archive.infolist())
             third_party = sorted({
@@ -37,9 +36,9 @@ def measure(work: Path, cache: Path) -> SectionResult:
         raw[function] = {"zip_bytes": packaged.path.stat().st_size, "entries": entries, "foreign": third_party}
         figures.append(
             Figure(
-                SECTION, f"{function}.zip", round(size_kb, 1), "KB", TARGET_ZIP_KB,
+                SECTION, f"{function}.zip", round(size_kb, 1), "KB", target,
                 detail=f"{entries} files; top-level packages other than its own and fraudlib: {third_party or 'none'}",
-                note="" if size_kb <= TARGET_ZIP_KB else _WHY_ZIP,
+                note="" if size_kb <= target else _WHY_ZIP,
             )
         )
     layer_dir = work / "layer"

@@ -96,7 +96,7 @@ def previous_start(out_dir: Path, started: str, machine: dict[str, Any]) -> tupl
 def write(
     out_dir: Path, figures: list[Figure], raw: dict[str, Any], machine: dict[str, Any], started: str, command: str
 ) -> None:
-    """results.json (everything, raw samples included) and RESULTS.md (the table)."""
+    """results.json (everything, raw samples included) and RESULTS.md (the table, then COMPARISONS.md)."""
     document = {
         "started": started,
         "command": command,
@@ -105,4 +105,8 @@ def write(
         "raw": raw,
     }
     (out_dir / "results.json").write_text(json.dumps(document, indent=2, default=str) + "\n")
-    (out_dir / "RESULTS.md").write_text(markdown(figures, machine, started, command))
+    # Side-by-side comparisons of two code versions cannot be re-run by `make bench` (the old code is
+    # gone), so they are kept by hand in COMPARISONS.md and carried into every RESULTS.md.
+    comparisons = out_dir / "COMPARISONS.md"
+    extra = "\n" + comparisons.read_text() if comparisons.exists() else ""
+    (out_dir / "RESULTS.md").write_text(markdown(figures, machine, started, command) + extra)
