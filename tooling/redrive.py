@@ -11,7 +11,7 @@ after the action succeeded, so a crash between the two leaves the message where 
 - stream failures are re-driven from the table: the stream's records are gone, so the transactions
   written in the batch's arrival window and not yet scored (no `scored_at`) are read back and the
   analyzer is invoked with a stream-shaped event (INSERT records with NewImage) built from them; the
-  message is deleted once every one of them is scored;
+  message is deleted once every one of them is scored (and kept when none is found);
 - schedule events are delivered again to their target function;
 - asynchronous failures are invoked again with their request payload.
 Only the deployment's own functions are invoked. What could not be moved stays in the DLQ, with the
@@ -55,6 +55,8 @@ ARRIVAL_SLACK = timedelta(seconds=5)
 API stamps `received_at` a little before the write. Unscored items caught by the margin are items the
 analyzer has not scored either, so scoring them is what should happen anyway."""
 DEFAULT_STREAM_BATCH = 10
+ANALYZER_KEY = "fraud_analyzer"
+"""The analyzer's key among the stack's `<key>_function_name` outputs."""
 
 KIND_TITLES = {ALERT: "alert messages", STREAM: "stream failures", SCHEDULE: "schedule events",
                ASYNC: "async invocation failures", MALFORMED: "malformed messages"}
@@ -85,7 +87,7 @@ class RedriveTargets:
     fraud_queue_url: str
     table_name: str
     functions: Mapping[str, str]
-    """Function key (analyzer, notifier, ...) -> deployed function name."""
+    """Function key (fraud_analyzer, notifier, ...) -> deployed function name."""
 
     @classmethod
     def from_outputs(cls, outputs: Mapping[str, Any]) -> RedriveTargets:
@@ -273,10 +275,15 @@ class Redriver:
     # --- stream failures -------------------------------------------------------------------------
 
     def _rescore_batch(self, record: StreamFailure) -> str:
-        analyzer = self._own_function(record.function_arn or self._targets.functions.get("analyzer", ""))
-        items = self._unscored_items(record.first_arrival - ARRIVAL_SLACK, record.last_arrival + ARRIVAL_SLACK)
+        analyzer = self._own_function(record.function_arn or self._targets.functions.get(ANALYZER_KEY, ""))
+        since, until = record.first_arrival - ARRIVAL_SLACK, record.last_arrival + ARRIVAL_SLACK
+        items = self._unscored_items(since, until)
         if not items:
-            return "nothing to score: no unscored transaction arrived in the batch's window"
+            # Kept rather than assumed done: an item written without `received_at` (not by the API)
+            # cannot be placed in the window, and a person should look before the record goes.
+            raise NotMoved(f"no unscored transaction with received_at in {since:%Y-%m-%dT%H:%M:%S}.."
+                           f"{until:%H:%M:%S}Z: already scored, or written without received_at "
+                           "(look for items without scored_at, then delete the message by hand)")
         key_names = self._key_names()
         region = record.stream_arn.split(":")[3] if record.stream_arn.count(":") >= 3 else ""
         size = max(1, min(record.batch_size or DEFAULT_STREAM_BATCH, 100))

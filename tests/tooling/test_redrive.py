@@ -82,7 +82,7 @@ class Deployment:
         )
         self.targets = RedriveTargets(
             dlq_url=self.dlq_url, fraud_queue_url=self.fraud_queue_url, table_name=TABLE,
-            functions={"analyzer": ANALYZER, "report_generator": REPORTS, "notifier": NOTIFIER},
+            functions={"fraud_analyzer": ANALYZER, "report_generator": REPORTS, "notifier": NOTIFIER},
         )
         self.functions = FakeFunctions(self.dynamodb)
 
@@ -308,6 +308,18 @@ def test_a_stream_failure_the_analyzer_still_rejects_stays(deployment: Deploymen
     assert [r.kind for r in list_dlq(deployment.sqs, deployment.dlq_url).records] == [STREAM]
 
 
+def test_a_stream_failure_with_nothing_unscored_in_its_window_stays(deployment: Deployment) -> None:
+    deployment.stored("t-done", ARRIVED, scored=True)
+    deployment.stored("t-much-later", ARRIVED + timedelta(minutes=1))
+    deployment.dead_batch(ARRIVED, ARRIVED)
+
+    report = deployment.redriver().apply()
+
+    assert not report.moved and not deployment.functions.calls
+    assert "no unscored transaction with received_at in 2026-11-30T15:59:55..16:00:05Z" in report.kept[0].detail
+    assert deployment.depth(deployment.dlq_url) == 1
+
+
 def test_schedule_events_and_async_failures_run_again(deployment: Deployment) -> None:
     event = deployment.dead_schedule_event()
     payload = deployment.dead_async()
@@ -360,7 +372,7 @@ def test_the_command_lists_a_deployed_environment_from_its_saved_outputs(
         deployment: Deployment, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _fill_every_kind(deployment)
     outputs = {"dlq_url": deployment.dlq_url, "fraud_queue_url": deployment.fraud_queue_url,
-               "table_name": TABLE, "analyzer_function_name": ANALYZER, "api_url": "https://x"}
+               "table_name": TABLE, "fraud_analyzer_function_name": ANALYZER, "api_url": "https://x"}
     saved = tmp_path / "outputs.json"
     saved.write_text(json.dumps({k: {"value": v, "type": "string"} for k, v in outputs.items()}))
 
@@ -371,7 +383,7 @@ def test_the_command_lists_a_deployed_environment_from_its_saved_outputs(
     assert "alert messages (2):" in printed and "stream failures (1):" in printed
     assert "(listed only: APPLY=1 moves them)" in printed
     assert deployment.depth(deployment.dlq_url) == 6
-    assert RedriveTargets.from_outputs(stack_outputs("dev", saved)).functions == {"analyzer": ANALYZER}
+    assert RedriveTargets.from_outputs(stack_outputs("dev", saved)).functions == {"fraud_analyzer": ANALYZER}
 
 
 def test_outputs_without_the_queues_are_refused() -> None:
