@@ -46,8 +46,9 @@ from tooling.dlq_records import (
 )
 from tooling.lambda_service.events import dynamodb_stream_record
 
-PEEK_VISIBILITY_SECONDS = 5
-"""How long a listed message is hidden from the pipeline before it is made visible again."""
+PEEK_VISIBILITY_SECONDS = 30
+"""How long a listed message stays hidden while the listing pages through the queue (it is made visible
+again as soon as the listing is complete; nothing but this tool consumes the DLQ)."""
 WORK_VISIBILITY_SECONDS = 300
 """How long a message being moved stays hidden: longer than the slowest re-invocation."""
 ARRIVAL_SLACK = timedelta(seconds=5)
@@ -169,23 +170,30 @@ class RedriveReport:
         return "\n".join(lines)
 
 
+def _receive_batch(sqs: Any, queue_url: str, visibility_seconds: int) -> list[DlqMessage]:
+    """Up to ten visible messages, hidden for `visibility_seconds`."""
+    batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                VisibilityTimeout=visibility_seconds, AttributeNames=["All"],
+                                MessageAttributeNames=["All"]).get("Messages", [])
+    return [DlqMessage.from_sqs(m) for m in batch]
+
+
 def _receive_all(sqs: Any, queue_url: str, visibility_seconds: int) -> list[DlqMessage]:
     """Every message visible now, each received once (hidden for `visibility_seconds`)."""
     seen: dict[str, DlqMessage] = {}
-    while True:
-        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                    VisibilityTimeout=visibility_seconds, AttributeNames=["All"],
-                                    MessageAttributeNames=["All"]).get("Messages", [])
-        fresh = [DlqMessage.from_sqs(m) for m in batch if m["MessageId"] not in seen]
-        if not fresh:
-            return list(seen.values())
+    while fresh := [m for m in _receive_batch(sqs, queue_url, visibility_seconds) if m.message_id not in seen]:
         seen.update((m.message_id, m) for m in fresh)
+    return list(seen.values())
 
 
 def _release(sqs: Any, queue_url: str, messages: Iterable[DlqMessage]) -> None:
     """Make messages visible again at once (left in the queue)."""
     for message in messages:
-        sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=message.receipt_handle, VisibilityTimeout=0)
+        try:
+            sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=message.receipt_handle,
+                                          VisibilityTimeout=0)
+        except ClientError:  # its visibility already ended (a long run): it is visible anyway
+            continue
 
 
 def _in_flight(sqs: Any, queue_url: str) -> int:
@@ -233,29 +241,43 @@ class Redriver:
         }
 
     def apply(self, selection: Selection = Selection()) -> RedriveReport:
-        """Move every selected message; each is deleted only once its action succeeded."""
+        """Move every selected message; each is deleted only once its action succeeded.
+
+        Messages are taken ten at a time and acted on at once, so a receipt is fresh when its message is
+        deleted; what stays is kept hidden until the end of the run (so it is not taken twice), then made
+        visible again.
+        """
         report = RedriveReport()
-        messages = _receive_all(self._sqs, self._targets.dlq_url, WORK_VISIBILITY_SECONDS)
+        seen: set[str] = set()
         unmoved: list[DlqMessage] = []
-        for message in messages:
-            record = classify(message)
-            if isinstance(record, Malformed):  # always reported: it needs a person, whatever was selected
-                report.outcomes.append(Outcome(record, False, record.reason))
-                unmoved.append(message)
-                continue
-            if not selection.wants(record):
-                unmoved.append(message)
-                continue
-            try:
-                detail = self._handlers[record.kind](record)
-            except (NotMoved, BotoCoreError, ClientError) as exc:
-                report.outcomes.append(Outcome(record, False, str(exc)))
-                unmoved.append(message)
-                continue
-            self._sqs.delete_message(QueueUrl=self._targets.dlq_url, ReceiptHandle=message.receipt_handle)
-            report.outcomes.append(Outcome(record, True, detail))
+        while True:
+            batch = [m for m in _receive_batch(self._sqs, self._targets.dlq_url, WORK_VISIBILITY_SECONDS)
+                     if m.message_id not in seen]
+            if not batch:
+                break
+            for message in batch:
+                seen.add(message.message_id)
+                outcome = self._move(message, selection)
+                if outcome is not None:
+                    report.outcomes.append(outcome)
+                if outcome is None or not outcome.moved:
+                    unmoved.append(message)
         _release(self._sqs, self._targets.dlq_url, unmoved)
         return report
+
+    def _move(self, message: DlqMessage, selection: Selection) -> Outcome | None:
+        """Act on one message and delete it if that worked; None when it is not selected."""
+        record = classify(message)
+        if isinstance(record, Malformed):  # always reported: it needs a person, whatever was selected
+            return Outcome(record, False, record.reason)
+        if not selection.wants(record):
+            return None
+        try:
+            detail = self._handlers[record.kind](record)
+        except (NotMoved, BotoCoreError, ClientError) as exc:
+            return Outcome(record, False, str(exc))
+        self._sqs.delete_message(QueueUrl=self._targets.dlq_url, ReceiptHandle=message.receipt_handle)
+        return Outcome(record, True, detail)
 
     # --- alert messages --------------------------------------------------------------------------
 
