@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tooling.lambda_service.service import function_name_of
+
 ALERT = "alert"
 STREAM = "stream"
 SCHEDULE = "schedule"
@@ -125,7 +127,7 @@ class AsyncFailure:
 
     def describe(self) -> str:
         """One line for the listing."""
-        name = self.function_arn.split(":")[6] if self.function_arn.count(":") >= 6 else self.function_arn
+        name = function_name_of(self.function_arn)
         return f"{name}: {self.condition} after {self.invoke_count} attempts ({self.error})"
 
 
@@ -164,7 +166,7 @@ def classify(message: DlqMessage) -> DlqRecord:
         transaction_id = _transaction_id(body)
         if transaction_id and "decision" in body:
             return AlertFailure(message, transaction_id, str(body["decision"]))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         return Malformed(message, f"incomplete {type(exc).__name__}: {exc}")
     return Malformed(message, "no known shape (alert, stream failure, schedule event, async failure)")
 
@@ -179,8 +181,8 @@ def _transaction_id(body: Mapping[str, Any]) -> str | None:
 def _stream(message: DlqMessage, body: Mapping[str, Any]) -> StreamFailure:
     info = body["DDBStreamBatchInfo"]
     context = body.get("requestContext", {})
-    first = _instant(info["approximateArrivalOfFirstRecord"])
-    last = _instant(info.get("approximateArrivalOfLastRecord") or info["approximateArrivalOfFirstRecord"])
+    first = parse_instant(info["approximateArrivalOfFirstRecord"])
+    last = parse_instant(info.get("approximateArrivalOfLastRecord") or info["approximateArrivalOfFirstRecord"])
     return StreamFailure(
         message=message,
         function_arn=str(context.get("functionArn", "")),
@@ -200,6 +202,7 @@ def _async(message: DlqMessage, body: Mapping[str, Any]) -> AsyncFailure:
     response = body.get("responsePayload")
     error = (f"{response.get('errorType', 'Error')}: {response.get('errorMessage', '')}"
              if isinstance(response, Mapping) else str(body.get("responseContext", {}).get("functionError", "")))
+    function_name_of(str(context["functionArn"]))  # an ARN too short to name a function is malformed
     return AsyncFailure(
         message=message,
         function_arn=str(context["functionArn"]),
@@ -217,8 +220,8 @@ def _schedule(message: DlqMessage, body: dict[str, Any]) -> ScheduleFailure:
     return ScheduleFailure(message, body, str(rule_arn), target_arn, error)
 
 
-def _instant(text: str) -> datetime:
-    """An ISO 8601 instant as Lambda writes it ("2026-11-30T17:00:00.000Z")."""
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant as Lambda writes it ("2026-11-30T17:00:00.000Z") or Python does ("+00:00")."""
     moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -43,8 +43,10 @@ from tooling.dlq_records import (
     ScheduleFailure,
     StreamFailure,
     classify,
+    parse_instant,
 )
 from tooling.lambda_service.events import dynamodb_stream_record
+from tooling.lambda_service.service import function_name_of
 
 PEEK_VISIBILITY_SECONDS = 30
 """How long a listed message stays hidden while the listing pages through the queue (it is made visible
@@ -106,8 +108,11 @@ class RedriveTargets:
 
     def own_function(self, name_or_arn: str) -> str | None:
         """The deployment's function `name_or_arn` designates (name, ARN or qualified ARN), else None."""
-        name = name_or_arn.split(":")[6] if name_or_arn.startswith("arn:") else name_or_arn
-        return name if name in self.functions.values() else None
+        try:
+            name = function_name_of(name_or_arn)
+        except IndexError:  # "arn:..." too short to name a function
+            return None
+        return name if name and name in self.functions.values() else None
 
 
 @dataclass(frozen=True)
@@ -410,7 +415,6 @@ def _received_at(item: Mapping[str, Any]) -> datetime | None:
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return parse_instant(text)
+    except ValueError:  # not an instant: an item this tool cannot place in time
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

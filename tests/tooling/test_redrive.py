@@ -351,17 +351,19 @@ def test_malformed_messages_are_reported_and_never_deleted(deployment: Deploymen
     deployment.dead_raw("{not json")
     deployment.dead_raw(json.dumps({"something": "else"}))
     deployment.dead_raw(json.dumps({"DDBStreamBatchInfo": {"shardId": "s"}}))
+    deployment.dead_raw(json.dumps({"requestContext": {"functionArn": "arn:aws:lambda"}, "requestPayload": {}}))
     deployment.dead_alert("t-1")
 
     report = deployment.redriver().apply()
 
     assert [o.record.kind for o in report.moved] == [ALERT]
     reasons = sorted(o.detail for o in report.kept)
-    assert len(reasons) == 3 and all(o.record.kind == MALFORMED for o in report.kept)
+    assert len(reasons) == 4 and all(o.record.kind == MALFORMED for o in report.kept)
     assert any(r.startswith("not JSON") for r in reasons)
     assert any("no known shape" in r for r in reasons)
     assert any("incomplete KeyError" in r for r in reasons)
-    assert len(deployment.drain(deployment.dlq_url)) == 3
+    assert any("incomplete IndexError" in r for r in reasons)
+    assert len(deployment.drain(deployment.dlq_url)) == 4
     assert "KEPT" in report.render()
 
 
