@@ -7,6 +7,7 @@ writing `scored_at`, as the real one does, and can be told to reject a transacti
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,8 +21,9 @@ from moto import mock_aws
 from tooling import redrive
 from tooling.dlq_records import ALERT, ASYNC, MALFORMED, SCHEDULE, STREAM, AlertFailure, StreamFailure
 from tooling.lambda_service.events import async_failure_record, scheduled_event, stream_failure_record
+from tooling.lambda_service.runtime import InvocationResult
 from tooling.redrive import Invoked, Redriver, RedriveTargets, Selection, list_dlq
-from tooling.redrive_cli import main, stack_outputs
+from tooling.redrive_cli import LambdaInvoker, PlayedInvoker, main, stack_outputs
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -391,3 +393,45 @@ def test_the_command_lists_a_deployed_environment_from_its_saved_outputs(
 def test_outputs_without_the_queues_are_refused() -> None:
     with pytest.raises(LookupError, match="dlq_url, fraud_queue_url"):
         RedriveTargets.from_outputs({"table_name": TABLE})
+
+
+# --- the invokers ----------------------------------------------------------------------------------
+
+
+class RecordingLambda:
+    """Lambda's Invoke as boto3 answers it: a streaming payload, FunctionError on a handler error."""
+
+    def __init__(self, payload: bytes, function_error: str | None = None) -> None:
+        self.payload, self.function_error = payload, function_error
+        self.requests: list[dict[str, Any]] = []
+
+    def invoke(self, **request: Any) -> dict[str, Any]:
+        self.requests.append(request)
+        response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(self.payload)}
+        if self.function_error:
+            response["FunctionError"] = self.function_error
+        return response
+
+
+def test_the_aws_invoker_calls_request_response_and_reads_function_errors() -> None:
+    ok = RecordingLambda(b'{"batchItemFailures": []}')
+    assert LambdaInvoker(ok).invoke(ANALYZER, {"Records": []}) == Invoked(True, {"batchItemFailures": []})
+    assert ok.requests == [{"FunctionName": ANALYZER, "InvocationType": "RequestResponse",
+                            "Payload": b'{"Records": []}'}]
+
+    failed = LambdaInvoker(RecordingLambda(b'{"errorType": "KeyError", "errorMessage": "x"}', "Unhandled"))
+    outcome = failed.invoke(REPORTS, {})
+    assert not outcome.ok and outcome.error is not None and outcome.error.startswith("Unhandled: ")
+    assert "KeyError" in outcome.error
+
+
+def test_the_played_invoker_reports_the_handler_error() -> None:
+    class Service:
+        def invoke(self, name: str, event: Any) -> InvocationResult:
+            if name == REPORTS:
+                return InvocationResult("r-1", error={"errorType": "Sandbox.Timedout", "errorMessage": "late"})
+            return InvocationResult("r-2", payload={"echo": event})
+
+    invoker = PlayedInvoker(Service())  # type: ignore[arg-type]
+    assert invoker.invoke(ANALYZER, {"a": 1}) == Invoked(True, {"echo": {"a": 1}})
+    assert invoker.invoke(REPORTS, {}).error == "Sandbox.Timedout: late"
