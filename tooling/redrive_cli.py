@@ -81,12 +81,13 @@ class Environment:
     invoker: Invoker
 
 
-def stack_outputs(env: str, outputs_file: Path | None, extra_env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The pipeline stack's outputs: from `outputs_file` (terraform output -json), else from Terraform."""
+def stack_outputs(stack_dir: Path, outputs_file: Path | None = None,
+                  extra_env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The pipeline stack's outputs: from `outputs_file` (terraform output -json), else from Terraform
+    run in `stack_dir` (with `extra_env` added to the environment)."""
     if outputs_file is not None:
         raw = outputs_file.read_text()
     else:
-        stack_dir = STACKS_DIR / f"fraud-detection-{env}"
         if not stack_dir.is_dir():
             raise SystemExit(f"{stack_dir} is missing: synthesize first (make synth), or pass --outputs FILE")
         result = subprocess.run(["terraform", "output", "-json"], cwd=stack_dir,  # noqa: S607 - terraform on PATH
@@ -104,8 +105,9 @@ def stack_outputs(env: str, outputs_file: Path | None, extra_env: Mapping[str, s
 @contextmanager
 def environment(env: str, outputs_file: Path | None) -> Iterator[Environment]:
     """Clients, targets and invoker for `env`; the local one's function processes end with the block."""
+    stack_dir = STACKS_DIR / f"fraud-detection-{env}"
     if env != "local":
-        outputs = stack_outputs(env, outputs_file)
+        outputs = stack_outputs(stack_dir, outputs_file)
         yield Environment(boto3.client("sqs"), boto3.client("dynamodb"), RedriveTargets.from_outputs(outputs),
                           LambdaInvoker(boto3.client("lambda")))
         return
@@ -114,9 +116,9 @@ def environment(env: str, outputs_file: Path | None) -> Iterator[Environment]:
         raise SystemExit("no local deployment is up (make up starts one)")
     from tooling.local_deploy import LocalToolchain  # its environment points Terraform at the emulator
 
-    outputs = stack_outputs(env, outputs_file, LocalToolchain(emulator.endpoint_url).env)
+    outputs = stack_outputs(stack_dir, outputs_file, LocalToolchain(emulator.endpoint_url).env)
     clients = EmulatorClients(emulator.endpoint_url)
-    with LambdaService(clients, STACKS_DIR / "fraud-detection-local", LOCAL_WORK_DIR) as service:
+    with LambdaService(clients, stack_dir, LOCAL_WORK_DIR) as service:
         yield Environment(clients.client("sqs"), clients.client("dynamodb"), RedriveTargets.from_outputs(outputs),
                           PlayedInvoker(service))
 

@@ -21,7 +21,7 @@ from tooling.dlq_records import ALERT, ASYNC, SCHEDULE, STREAM
 from tooling.lambda_service.events import async_failure_record, scheduled_event, stream_failure_record
 from tooling.local_pipeline import LocalPipeline
 from tooling.redrive import Redriver, RedriveTargets, list_dlq
-from tooling.redrive_cli import PlayedInvoker
+from tooling.redrive_cli import PlayedInvoker, stack_outputs
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +52,10 @@ def test_every_kind_of_dead_letter_is_moved_back_and_takes_effect(
     run = f"redrive{uuid.uuid4().hex[:8]}"
     sqs = pipeline.clients.client("sqs")
     lambda_client = pipeline.clients.client("lambda")
-    targets = RedriveTargets.from_outputs(local_deployment.toolchain.outputs())
+    # where things are, read from the stack's Terraform outputs as `make redrive` reads them
+    outputs = stack_outputs(local_deployment.stack_dir, extra_env=local_deployment.toolchain.env)
+    assert outputs == local_deployment.toolchain.outputs()
+    targets = RedriveTargets.from_outputs(outputs)
     assert targets.dlq_url == pipeline.dlq_url
     report_function = targets.functions["report_generator"]
     report_arn = lambda_client.get_function(FunctionName=report_function)["Configuration"]["FunctionArn"]
