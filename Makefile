@@ -14,13 +14,14 @@ export CHECKPOINT_DISABLE := 1
 export TF_IN_AUTOMATION := 1
 
 PIPENV := $(PYTHON) -m pipenv
+comma := ,
 RUN := $(PIPENV) run
 TF_CLI_CONFIG := build/terraformrc
 STACKS_DIR := cdktf.out/stacks
 HCL_DIR := build/hcl
 
 .PHONY: help install synth validate local local-destroy test lint clean
-.PHONY: up down status alerts report logs
+.PHONY: up down status alerts report logs redrive
 .PHONY: plan typecheck synth-hcl
 
 help: ## List the targets
@@ -79,6 +80,11 @@ report: install ## Fire the daily report of the live local pipeline (DATE=YYYY-M
 
 logs: install ## The played functions' structured logs (FN=part of a function name, LINES=40)
 	@$(RUN) python -m tooling.local_main logs $(if $(FN),--fn $(FN),) $(if $(LINES),--lines $(LINES),)
+
+redrive: install ## List the DLQ by kind of failure (ENV=local|dev|staging|prod); APPLY=1 moves them back (KIND=, IDS=, OUTPUTS=)
+	@$(RUN) python -m tooling.redrive_cli --env $(or $(ENV),local) $(if $(filter 1 true yes,$(APPLY)),--apply,) \
+	  $(foreach kind,$(subst $(comma), ,$(KIND)),--kind $(kind)) $(foreach id,$(subst $(comma), ,$(IDS)),--transaction-id $(id)) \
+	  $(if $(OUTPUTS),--outputs $(OUTPUTS),)
 
 test: install ## Run the whole test suite (ruff and mypy run inside it: tests/ci/test_static_checks.py)
 	$(RUN) pytest
