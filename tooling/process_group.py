@@ -6,6 +6,7 @@ import os
 import signal
 import time
 from contextlib import suppress
+from pathlib import Path
 
 
 def process_alive(pid: int) -> bool:
@@ -22,7 +23,18 @@ def process_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether `pid` has exited but was never reaped. A detached service is reparented to PID 1 once its
+    launcher exits, and in a container PID 1 is not always an init that reaps: such a zombie holds
+    its pid and answers `kill(pid, 0)`, yet runs nothing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc (not Linux) or gone in between: kill(pid, 0) has answered already
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def stop_process_group(pid: int, *, first: signal.Signals = signal.SIGTERM, grace_seconds: float = 15) -> None:
