@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -17,14 +16,6 @@ from tests.functions.log_scan import HandlerLogs
 # Customer ids as a client may send them: e-mail addresses are personal data.
 CUSTOMERS = {"c-100": "alice.martin@example.com", "c-200": "bob+cards@example.org", "c-300": "carol@example.net"}
 
-
-@pytest.fixture
-def logs(app: Any, caplog: pytest.LogCaptureFixture) -> Iterator[HandlerLogs]:
-    """What the analyzer logs during the test."""
-    capture = HandlerLogs(caplog)
-    capture.watch(app.logger)
-    yield capture
-    capture.restore()
 
 
 def _event_with_email_customers(aws: dict[str, Any]) -> dict[str, Any]:

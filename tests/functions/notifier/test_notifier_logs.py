@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +16,6 @@ CUSTOMERS = {"c-100": "alice.martin@example.com", "c-200": "bob+cards@example.or
 # Values a malformed message carries in fields that fail validation.
 REJECTED = {"amount": "alice.martin@example.com", "country": "bob+cards@example.org"}
 
-
-@pytest.fixture
-def logs(app: Any, caplog: pytest.LogCaptureFixture) -> Iterator[HandlerLogs]:
-    """What the notifier logs during the test."""
-    capture = HandlerLogs(caplog)
-    capture.watch(app.logger)
-    yield capture
-    capture.restore()
 
 
 def _alerts() -> dict[str, Any]:
