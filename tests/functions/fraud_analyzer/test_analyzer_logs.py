@@ -77,9 +77,19 @@ def test_the_scan_finds_a_raw_id_that_is_logged(
         logs.assert_free_of(CUSTOMERS.values())
 
 
-def test_pseudonyms_are_stable_and_keyed(aws: dict[str, Any]) -> None:
-    first = Pseudonymizer(b"k" * 32)
-    assert first("alice@example.com") == Pseudonymizer(b"k" * 32)("alice@example.com")
-    assert first("alice@example.com") != Pseudonymizer(b"x" * 32)("alice@example.com")
-    assert first("alice@example.com") != first("bob@example.com")
-    assert "alice" not in first("alice@example.com")
+def test_one_kms_call_per_container(
+    app: Any, aws: dict[str, Any], lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    derivations: list[str] = []
+    real = Pseudonymizer.from_kms.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Pseudonymizer], kms: Any, key_id: str) -> Pseudonymizer:
+        derivations.append(key_id)
+        return real(cls, kms, key_id)
+
+    monkeypatch.setattr(Pseudonymizer, "from_kms", classmethod(counting))
+    event = _event_with_email_customers(aws)
+
+    for _ in range(2):  # two batches of three customers' records in one container
+        assert app.handler(event, lambda_context)["batchItemFailures"] == []
+    assert derivations == [os.environ["PSEUDONYM_KEY_ID"]]
