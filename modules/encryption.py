@@ -14,7 +14,7 @@ from modules.iam import Condition, PolicyStatement, Principal, policy_document
 
 # Key administration for the account root (which delegates to IAM policies). Listed one by one
 # because "kms:*" is a wildcard action; together they keep the key manageable (no lockout).
-_ADMIN_ACTIONS = (
+KEY_ADMIN_ACTIONS = (
     "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias",
     "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation",
     "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:GetKeyPolicy",
@@ -23,6 +23,7 @@ _ADMIN_ACTIONS = (
     "kms:RetireGrant", "kms:RevokeGrant", "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion",
     "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
 )
+"""What the account root (and through it, IAM policies) may do to manage a key of the project."""
 _USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom",
                 "kms:ReEncryptTo")
 # Services that encrypt on behalf of a caller of this account (the caller's IAM policy also counts).
@@ -118,7 +119,7 @@ class EncryptionKey(Construct):
         statements = [
             PolicyStatement(
                 sid="KeyAdministrationByAccount",
-                actions=_ADMIN_ACTIONS,
+                actions=KEY_ADMIN_ACTIONS,
                 resources=["*"],  # in a key policy "*" means this key
                 principals=[Principal(type="AWS", identifiers=[ctx.account_root_arn])],
             ),

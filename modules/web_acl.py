@@ -41,8 +41,8 @@ COUNTED_MANAGED_RULES = {
     "AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",),
     "AWSManagedRulesAnonymousIpList": ("HostingProviderIPList",),
 }
-# The API key travels in this header: it must never be written to WAF logs.
-_REDACTED_HEADERS = ("x-api-key",)
+# Credentials a request may carry: the API key, a SigV4 signature, temporary credentials' token.
+_REDACTED_HEADERS = ("x-api-key", "authorization", "x-amz-security-token")
 # Bodies of the web ACL's own block responses (413 and 429 above), keyed as the rules reference them.
 _ERROR_BODIES = {
     "payload_too_large": "The request body is larger than this API accepts",
@@ -164,7 +164,8 @@ class ApiWebAcl(Construct):
     3. what the AWS managed core rule set, known-bad-inputs and anonymous-IP rule groups match (403).
 
     Every rule emits CloudWatch metrics and sampled requests; every request is logged to a
-    CMK-encrypted log group, with the API key header redacted.
+    CMK-encrypted log group, with the credential headers redacted (API key, SigV4 Authorization,
+    temporary credentials' token).
     Attributes: `web_acl`, `log_group`, `web_acl_arn`.
     """
 

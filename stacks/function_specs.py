@@ -13,6 +13,7 @@ from types import MappingProxyType
 from modules.iam import PolicyStatement
 from modules.idempotency_table import IdempotencyTable
 from modules.messaging import Messaging
+from modules.pseudonym_key import PseudonymKey
 from modules.reports_bucket import ReportsBucket
 from modules.transactions_table import CUSTOMER_INDEX, DAY_INDEX, TransactionsTable
 from stacks.config import FUNCTION_KEYS, EnvironmentConfig, FunctionKey, FunctionSettings
@@ -36,6 +37,9 @@ class FunctionSpec:
     """What its code may do, from the resource constructs' grant_* helpers."""
     settings: FunctionSettings
     """Timeout, memory and reserved concurrency from the environment's config."""
+    pseudonymizes: bool = False
+    """Whether its logs name customers by pseudonym: it then gets PSEUDONYM_KEY_ID and may
+    kms:GenerateMac with that key (nothing else may)."""
 
     @property
     def handler(self) -> str:
@@ -55,6 +59,8 @@ class PipelineResources:
     """Fraud queue, DLQ and alert topic."""
     reports: ReportsBucket
     """Bucket of daily reports."""
+    pseudonym_key: PseudonymKey
+    """HMAC key of the customer pseudonyms in logs."""
 
 
 def function_specs(env: EnvironmentConfig, res: PipelineResources) -> MappingProxyType[FunctionKey, FunctionSpec]:
@@ -82,10 +88,12 @@ def function_specs(env: EnvironmentConfig, res: PipelineResources) -> MappingPro
             environment={
                 "TABLE_NAME": table.table_name, "CUSTOMER_INDEX_NAME": CUSTOMER_INDEX,
                 "HISTORY_WINDOW_DAYS": str(env.history_window_days), "FRAUD_QUEUE_URL": messaging.queue_url,
+                "PSEUDONYM_KEY_ID": res.pseudonym_key.key_arn,
             },
             grants=[*table.grant_stream_read(), *table.grant_score_updates(), *table.grant_index_query(CUSTOMER_INDEX),
-                    *messaging.grant_send()],
+                    *messaging.grant_send(), *res.pseudonym_key.grant_generate_mac()],
             settings=env.function("fraud_analyzer"),
+            pseudonymizes=True,
         ),
         FunctionSpec(
             key="notifier",

@@ -19,6 +19,7 @@ from modules.messaging import Messaging, MessagingProps, ServiceSender
 from modules.monitoring import PipelineMonitoring, PipelineMonitoringProps
 from modules.naming import Naming
 from modules.network import PrivateNetwork, PrivateNetworkProps
+from modules.pseudonym_key import PseudonymKey, PseudonymKeyProps
 from modules.reports_bucket import ReportsBucket, ReportsBucketProps
 from modules.role_boundary import PermissionsBoundaryOnEveryRole
 from modules.schedule import DailySchedule, DailyScheduleProps
@@ -72,6 +73,11 @@ class FraudDetectionStack(TerraformStack):
             EncryptionKeyProps(alias=naming.name("pipeline"), description=f"Fraud-detection pipeline ({env.name})",
                                context=ctx, service_users=[deploy_role_arn, redrive_role_arn],
                                grant_creators=[deploy_role_arn]),
+        )
+        pseudonym_key = PseudonymKey(
+            self, "pseudonyms",
+            PseudonymKeyProps(alias=naming.name("pseudonyms"), context=ctx,
+                              description=f"Fraud-detection customer pseudonyms in logs ({env.name})"),
         )
         network = PrivateNetwork(
             self, "network",
@@ -129,7 +135,7 @@ class FraudDetectionStack(TerraformStack):
 
         common_env = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO"}
         specs = function_specs(env, PipelineResources(table=table, idempotency=idempotency, messaging=messaging,
-                                                      reports=reports))
+                                                      reports=reports, pseudonym_key=pseudonym_key))
         functions: dict[FunctionKey, PipelineFunction] = {}
         for spec in specs.values():
             functions[spec.key] = PipelineFunction(
@@ -158,6 +164,7 @@ class FraudDetectionStack(TerraformStack):
             )
 
         key.admit_service_users([f.role_arn for f in functions.values()])
+        pseudonym_key.admit_mac_users([functions[k].role_arn for k, spec in specs.items() if spec.pseudonymizes])
         messaging.admit_fraud_queue_senders([functions["fraud_analyzer"].role_arn])
 
         StreamToFunction(

@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from fraudlib.alert_message import FraudAlertMessage
+from fraudlib.pseudonym import Pseudonymizer
 from fraudlib.scoring import Decision, evaluate
 from fraudlib.tracing import TRACED_LIBRARIES
 from fraudlib.transaction_item import is_marker_key
@@ -50,6 +51,12 @@ _DECISION_METRICS = {
 def _store() -> TransactionStore:
     settings = load_settings()
     return TransactionStore(boto3.client("dynamodb"), settings.table_name, settings.customer_index_name)
+
+
+@cache
+def _pseudonym() -> Pseudonymizer:
+    # One GenerateMac per container; every identifier after that is hashed locally.
+    return Pseudonymizer.from_kms(boto3.client("kms"), load_settings().pseudonym_key_id)
 
 
 @cache
@@ -85,7 +92,8 @@ def _prepare(records: list[dict[str, Any]]) -> BatchPlan:
         plan.add_item(sequence_number, image or {})
 
     def on_error(customer_id: str, exc: Exception) -> None:
-        logger.exception("History query failed", extra={"customer_id": customer_id}, exc_info=exc)
+        logger.exception("History query failed", extra={"customer_pseudonym": _pseudonym()(customer_id)},
+                         exc_info=exc)
 
     stats = plan.load_histories(_store().customer_history, on_error)
     metrics.add_metric(name="HistoryQueries", unit=MetricUnit.Count, value=stats.queries)
@@ -119,7 +127,7 @@ def score_record(record: DynamoDBRecord, plan: BatchPlan, outbox: AlertOutbox) -
         "Transaction scored",
         extra={
             "transaction_id": txn.transaction_id,
-            "customer_id": txn.customer_id,
+            "customer_pseudonym": _pseudonym()(txn.customer_id),
             "risk_score": result.risk_score,
             "decision": result.decision.value,
             "rules": [hit.rule for hit in result.reasons],

@@ -122,6 +122,7 @@ class BatchPlan:
         if history is None:
             cause = self._history_errors.get(customer_id)
             raise HistoryUnavailableError(
-                f"history of customer {customer_id} is unavailable: {cause}"
+                # No customer id here: the message reaches the batch processor and the traces.
+                f"history of this transaction's customer is unavailable: {cause}"
             ) from cause
         return planned.item, planned.transaction, history

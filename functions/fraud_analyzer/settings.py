@@ -31,6 +31,8 @@ class AnalyzerSettings(FunctionSettings):
     """Where review and block alerts go."""
     history_window_days: PositiveInt
     """How far back a customer's history is read."""
+    pseudonym_key_id: RequiredText
+    """KMS HMAC key whose MAC of a fixed context is the secret of the customer pseudonyms in logs."""
     scoring: Annotated[ScoringConfig, BeforeValidator(_scoring)] = Field(
         default_factory=ScoringConfig, alias="SCORING_OVERRIDES"
     )

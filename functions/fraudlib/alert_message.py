@@ -55,9 +55,11 @@ class FraudAlertMessage(TransactionFields):
         return self.model_dump(mode="json", include=_TRANSACTION_FIELDS, exclude_none=True)
 
     def attributes(self) -> dict[str, dict[str, str]]:
-        """Message attributes that queue consumers and topic subscription filters route on."""
+        """Message attributes that queue consumers and topic subscription filters route on.
+
+        No customer identifier: attributes are shown to subscribers outside the encrypted body
+        (e-mail headers, filter policies), so they carry the decision and the score only."""
         return {
             "decision": {"DataType": "String", "StringValue": self.decision.value},
             "risk_score": {"DataType": "Number", "StringValue": str(self.risk_score)},
-            "customer_id": {"DataType": "String", "StringValue": self.customer_id},
         }

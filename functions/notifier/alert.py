@@ -22,21 +22,15 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def build_subject(alert: FraudAlertMessage) -> str:
-    """A one-line ASCII subject of at most 100 characters, e.g.
-    "[BLOCK] Fraud alert: score 87 for customer c-123 (txn t-1)".
+    """A one-line ASCII subject of at most 100 characters, e.g. "[BLOCK] Fraud alert: score 87 (txn t-1)".
 
-    Ids are client-supplied, so they are reduced to printable ASCII and shortened (customer first,
-    then transaction) when the whole would not fit.
+    No customer identifier: subjects travel in clear (e-mail subjects, notification previews); the
+    body, on the encrypted topic, names the customer. The transaction id is client-supplied, so it
+    is reduced to printable ASCII and shortened when the whole would not fit.
     """
-    customer = _ascii(alert.customer_id)
-    txn = _ascii(alert.transaction_id)
-    head = f"[{alert.decision.value.upper()}] Fraud alert: score {alert.risk_score} for customer "
-    fixed = len(head) + len(" (txn )")
-    room = SUBJECT_LIMIT - fixed
-    if len(customer) + len(txn) > room:
-        txn = _shorten(txn, max(room // 2, room - len(customer)))
-        customer = _shorten(customer, room - len(txn))
-    return f"{head}{customer} (txn {txn})"
+    head = f"[{alert.decision.value.upper()}] Fraud alert: score {alert.risk_score} (txn "
+    txn = _shorten(_ascii(alert.transaction_id), SUBJECT_LIMIT - len(head) - len(")"))
+    return f"{head}{txn})"
 
 
 def build_message(alert: FraudAlertMessage) -> str:

@@ -52,7 +52,8 @@ def boundary_statements(scope: DeployScope) -> list[PolicyStatement]:
         PolicyStatement(sid="XRayTracing", actions=list(XRAY_TRACING_ACTIONS), resources=["*"]),
         PolicyStatement(
             sid="EnvironmentKeyUse",
-            actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+            # GenerateMac: the analyzer's pseudonym secret, from the environment's HMAC key.
+            actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateMac"],
             resources=[scope.arn("kms", "key/*")],
             conditions=[Condition(test="ForAnyValue:StringLike", variable="kms:ResourceAliases",
                                   values=[f"alias/{names}"])],

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+
+from tests.functions.log_scan import HandlerLogs
 
 
 @pytest.fixture(autouse=True)
@@ -42,3 +46,12 @@ class FakeLambdaContext:
 def lambda_context() -> FakeLambdaContext:
     """A Lambda context like the one the runtime passes to a handler."""
     return FakeLambdaContext()
+
+
+@pytest.fixture
+def logs(app: Any, caplog: pytest.LogCaptureFixture) -> Iterator[HandlerLogs]:
+    """What the handler module of the test's function (its `app` fixture) logs during the test."""
+    capture = HandlerLogs(caplog)
+    capture.watch(app.logger)
+    yield capture
+    capture.restore()

@@ -209,6 +209,7 @@ def _arns(synthesized: SynthesizedApp, stack: str) -> dict[str, str]:
         "queue": ref("aws_sqs_queue", _id(synthesized, stack, "aws_sqs_queue", "messaging/queue"), "arn"),
         "topic": ref("aws_sns_topic", _id(synthesized, stack, "aws_sns_topic", "messaging/topic"), "arn"),
         "bucket": ref("aws_s3_bucket", _id(synthesized, stack, "aws_s3_bucket", "reports/bucket/bucket"), "arn"),
+        "pseudonym_key": ref("aws_kms_key", _id(synthesized, stack, "aws_kms_key", "pseudonyms/key"), "arn"),
     }
 
 
@@ -241,6 +242,7 @@ def test_analyzer_may_read_the_stream_score_query_history_and_queue_decisions(
         "TransactionsScoreUpdate": (["dynamodb:UpdateItem"], [arns["table"]]),
         "QueryCustomerIndex": (["dynamodb:Query"], [f"{arns['table']}/index/customer-index"]),
         "FraudQueueSend": (["sqs:SendMessage"], [arns["queue"]]),
+        "PseudonymSecret": (["kms:GenerateMac"], [arns["pseudonym_key"]]),
     }
 
 

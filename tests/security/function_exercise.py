@@ -5,7 +5,7 @@ place and in a fixed way, so its result does not depend on which other tests ran
 which order. Scenarios use the handler tests' event fixtures:
 
 - transaction API: POST with a client id (new, replay, conflict), POST without an id, GET;
-- fraud analyzer: a stream batch whose records are scored and alerted;
+- fraud analyzer: a stream batch whose records are scored and alerted (and logged by pseudonym);
 - notifier: a batch of alerts published, and one whose publish fails (its idempotency record is
   deleted again);
 - report generator: the daily run (day index read, objects written).
@@ -96,9 +96,11 @@ def _fraud_analyzer() -> None:
         customer = item["customer_id"]
         table.put_item(Item=stored_item(f"h-{customer}", customer, int(item["timestamp"]) - 86400))
     queue_url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="analyzer-alerts")["QueueUrl"]
+    pseudonym_key = boto3.client("kms", region_name=REGION).create_key(
+        KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["Arn"]
     with _environment({"POWERTOOLS_SERVICE_NAME": "fraud-analyzer", "TABLE_NAME": "analyzer-transactions",
                        "CUSTOMER_INDEX_NAME": CUSTOMER_INDEX, "HISTORY_WINDOW_DAYS": "30",
-                       "FRAUD_QUEUE_URL": queue_url,
+                       "FRAUD_QUEUE_URL": queue_url, "PSEUDONYM_KEY_ID": pseudonym_key,
                        # Thresholds so low that every record is alerted: the queue path is exercised.
                        "SCORING_OVERRIDES": '{"review_threshold": 1, "block_threshold": 2}'}):
         _forget_cached_state("fraud_analyzer")

@@ -50,7 +50,7 @@ _TRANSACTION_ACTIONS = {
 # Service ids whose IAM prefix differs.
 _PREFIX_OF = {"monitoring": "cloudwatch", "logs": "logs", "events": "events"}
 # Request parameters that name the resource a call acts on.
-_RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "Bucket")
+_RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "Bucket", "KeyId")
 
 
 @dataclass(frozen=True, order=True)

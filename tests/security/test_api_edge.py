@@ -88,7 +88,8 @@ def test_the_web_acl_rules_metrics_and_logs(synthesized: SynthesizedApp, stack: 
     group = synthesized.resources(stack, "aws_cloudwatch_log_group")[group_id]
     assert group["name"].startswith("aws-waf-logs-") and group["kms_key_id"].startswith("${aws_kms_key.")
     # The API key must never reach the WAF logs.
-    assert [f["single_header"]["name"] for f in logging["redacted_fields"]] == ["x-api-key"]
+    assert [f["single_header"]["name"] for f in logging["redacted_fields"]] == [
+        "x-api-key", "authorization", "x-amz-security-token"]
 
 
 def test_the_openapi_document_is_valid_and_built_from_the_same_schema() -> None:

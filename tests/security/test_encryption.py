@@ -19,7 +19,8 @@ def _view(app: SynthesizedApp, stack: str) -> StackView:
 
 
 def _the_key(view: StackView) -> str:
-    keys = view.resources("aws_kms_key")
+    # The environment's HMAC key (log pseudonyms) encrypts nothing: it is not the stack's CMK.
+    keys = {lid: k for lid, k in view.resources("aws_kms_key").items() if k.get("key_usage") != "GENERATE_VERIFY_MAC"}
     assert len(keys) == 1, f"{view.name}: expected one customer-managed key, found {sorted(keys)}"
     return f"${{aws_kms_key.{next(iter(keys))}.arn}}"
 
@@ -140,15 +141,20 @@ def test_key_policies_grant_nobody_anonymous_access_without_conditions(synthesiz
     view = _view(synthesized, stack)
     problems = []
     for lid, key in view.resources("aws_kms_key").items():
-        assert key["enable_key_rotation"] is True, f"{lid}: rotation off"
+        # KMS rotates encryption keys only; the HMAC key's rotation is a new key (new pseudonyms).
+        assert key.get("key_usage") == "GENERATE_VERIFY_MAC" or key["enable_key_rotation"] is True, \
+            f"{lid}: rotation off"
         for statement in view.policy_statements(key["policy"]):
             if statement.get("effect", "Allow") != "Allow":
                 continue
             conditions = {c["variable"] for c in statement.get("condition", [])}
             for principal in statement.get("principals", []):
                 anonymous = principal["type"] == "*" or "*" in principal["identifiers"]
-                # "*" is only ever narrowed to this account's callers coming through a service.
-                if anonymous and not {"kms:CallerAccount", "kms:ViaService"} <= conditions:
+                # "*" is only ever narrowed to this account's callers coming through a service, or
+                # to named roles of this account (the pseudonym key's GenerateMac, a direct call).
+                narrowed = {"kms:CallerAccount", "kms:ViaService"} <= conditions or (
+                    {"kms:CallerAccount", "aws:PrincipalArn"} <= conditions)
+                if anonymous and not narrowed:
                     problems.append(f"{lid}/{statement['sid']}: principal '*' with conditions {sorted(conditions)}")
                 if principal["type"] == "Service" and not conditions:
                     problems.append(f"{lid}/{statement['sid']}: service principal without a source condition")

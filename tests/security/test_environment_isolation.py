@@ -95,8 +95,9 @@ def environment_of(app: SynthesizedApp, name: str) -> Environment:
 
     [provider] = app.stack(stack)["provider"]["aws"]
     assert provider["default_tags"][0]["tags"][ENVIRONMENT_TAG] == name
-    [alias], [web_acl], [stage] = names("aws_kms_alias"), names("aws_wafv2_web_acl"), names(
-        "aws_api_gateway_stage", "stage_name")
+    # The pipeline key's alias (the other one names the HMAC key of the log pseudonyms).
+    [alias] = [a for a in names("aws_kms_alias") if "-pipeline-" in a]
+    [web_acl], [stage] = names("aws_wafv2_web_acl"), names("aws_api_gateway_stage", "stage_name")
     function = names("aws_lambda_function", "function_name")[0]
     return Environment(
         name=name, suffix=alias.rsplit("-", 1)[1], alias=alias, web_acl=web_acl, stage=stage, function=function,

@@ -45,6 +45,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         monkeypatch.setenv("HISTORY_WINDOW_DAYS", "30")
         monkeypatch.setenv("FRAUD_QUEUE_URL", queue_url)
         monkeypatch.delenv("SCORING_OVERRIDES", raising=False)
+        pseudonym_key = boto3.client("kms", region_name="us-east-1").create_key(
+            KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC"
+        )["KeyMetadata"]["KeyId"]
+        monkeypatch.setenv("PSEUDONYM_KEY_ID", pseudonym_key)
         yield {"table": table, "queue_url": queue_url}
 
 
@@ -58,6 +62,7 @@ def app(aws: dict[str, Any]) -> Iterator[ModuleType]:
         load_settings.cache_clear()
         module._store.cache_clear()
         module._queue.cache_clear()
+        module._pseudonym.cache_clear()
 
     clear()
     yield module

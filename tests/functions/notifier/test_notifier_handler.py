@@ -42,10 +42,10 @@ def test_publishes_one_alert_per_message(app: Any, aws: dict[str, Any], lambda_c
     assert response == {"batchItemFailures": []}
     envelopes = {e["Subject"]: e for e in delivered(aws["inbox_url"])}
     assert set(envelopes) == {
-        "[BLOCK] Fraud alert: score 85 for customer c-100 (txn t-a2)",
-        "[REVIEW] Fraud alert: score 50 for customer c-200 (txn t-b1)",
+        "[BLOCK] Fraud alert: score 85 (txn t-a2)",
+        "[REVIEW] Fraud alert: score 50 (txn t-b1)",
     }
-    block = envelopes["[BLOCK] Fraud alert: score 85 for customer c-100 (txn t-a2)"]
+    block = envelopes["[BLOCK] Fraud alert: score 85 (txn t-a2)"]
     body = json.loads(block["Message"])
     assert body["decision"] == "block"
     assert body["risk_score"] == 85
@@ -88,7 +88,7 @@ def test_failed_publish_is_retried_and_not_blocked_by_idempotency(
 
     assert first == {"batchItemFailures": [{"itemIdentifier": "00000001-aaaa-4bbb-8ccc-dddddddddddd"}]}
     assert [e["Subject"] for e in delivered(aws["inbox_url"])] == [
-        "[REVIEW] Fraud alert: score 50 for customer c-200 (txn t-b1)"
+        "[REVIEW] Fraud alert: score 50 (txn t-b1)"
     ]
     assert len(idempotency_keys()) == 1  # only the alert that went out is remembered
 
@@ -96,7 +96,7 @@ def test_failed_publish_is_retried_and_not_blocked_by_idempotency(
     retry = {"Records": [event["Records"][0]]}
     assert app.handler(retry, lambda_context) == {"batchItemFailures": []}
     assert [e["Subject"] for e in delivered(aws["inbox_url"])] == [
-        "[BLOCK] Fraud alert: score 85 for customer c-100 (txn t-a2)"
+        "[BLOCK] Fraud alert: score 85 (txn t-a2)"
     ]
 
 
@@ -122,6 +122,6 @@ def test_duplicate_delivery_sends_one_alert(app: Any, aws: dict[str, Any], lambd
 
     envelopes = delivered(aws["inbox_url"])
     assert [e["Subject"] for e in envelopes] == [
-        "[BLOCK] Fraud alert: score 85 for customer c-100 (txn t-a2)"
+        "[BLOCK] Fraud alert: score 85 (txn t-a2)"
     ]
     assert len(idempotency_keys()) == 1
