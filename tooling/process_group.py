@@ -46,4 +46,12 @@ def stop_process_group(pid: int, *, first: signal.Signals = signal.SIGTERM, grac
         time.sleep(0.1)
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    process_alive(pid)
+    # A killed process is not gone at once: a large one (the emulator holds every deployed resource)
+    # takes a moment to release its memory on a busy machine. Return only once it is gone (or reaped).
+    deadline = time.monotonic() + KILL_WAIT_SECONDS
+    while process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+KILL_WAIT_SECONDS = 10
+"""How long `stop_process_group` waits for the leader to disappear after SIGKILL."""

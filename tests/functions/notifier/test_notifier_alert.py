@@ -36,17 +36,18 @@ def test_subject_matches_the_documented_shape() -> None:
     assert subject == "[BLOCK] Fraud alert: score 87 (txn t-1)"
 
 
-@given(customer=st.text(min_size=1, max_size=300), txn=st.text(min_size=1, max_size=300))
+@given(customer=st.emails(), txn=st.text(min_size=1, max_size=300).filter(lambda t: "@" not in t))
 def test_subject_is_short_ascii_single_line(customer: str, txn: str) -> None:
-    if not customer.strip() or not txn.strip():
+    if not txn.strip():
         return
     subject = build_subject(FraudAlertMessage.from_body(_body(customer_id=customer, transaction_id=txn)))
     assert len(subject) <= 100
     assert subject.isascii()
     assert all(32 <= ord(c) < 127 for c in subject)
     assert subject.startswith("[BLOCK] Fraud alert: score 87 (txn ")
-    if len(customer.strip()) > 3:  # a long enough id to tell it apart from the subject's own text
-        assert customer.strip() not in subject
+    # Customer ids here are e-mail addresses and transaction ids hold no "@": nothing of the customer's
+    # can reach the subject without its "@".
+    assert "@" not in subject and customer not in subject
 
 
 def test_attributes_for_filter_policies() -> None:
