@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from modules.iam import PolicyStatement
 from modules.idempotency_table import IdempotencyTable
+from modules.merchant_counters_table import MerchantCountersTable
 from modules.messaging import Messaging
 from modules.pseudonym_key import PseudonymKey
 from modules.reports_bucket import ReportsBucket
@@ -55,6 +56,8 @@ class PipelineResources:
     """Transactions table (and its stream)."""
     idempotency: IdempotencyTable
     """Idempotency records of the API and the notifier."""
+    merchant_counters: MerchantCountersTable
+    """Per-merchant daily counters: labels change the frauds, the analyzer counts and reads."""
     messaging: Messaging
     """Fraud queue, DLQ and alert topic."""
     reports: ReportsBucket

@@ -15,6 +15,7 @@ from modules.encryption import EncryptionKey, EncryptionKeyProps
 from modules.event_wiring import QueueMappingProps, QueueToFunction, StreamMappingProps, StreamToFunction
 from modules.idempotency_table import IdempotencyTable, IdempotencyTableProps
 from modules.lambda_function import PipelineFunction, PipelineFunctionProps
+from modules.merchant_counters_table import MerchantCountersTable, MerchantCountersTableProps
 from modules.messaging import Messaging, MessagingProps, ServiceSender
 from modules.monitoring import PipelineMonitoring, PipelineMonitoringProps
 from modules.naming import Naming
@@ -94,6 +95,11 @@ class FraudDetectionStack(TerraformStack):
             IdempotencyTableProps(table_name=naming.name("idempotency"), kms_key_arn=key.key_arn,
                                   deletion_protection=env.deletion_protection),
         )
+        merchant_counters = MerchantCountersTable(
+            self, "merchant-counters",
+            MerchantCountersTableProps(table_name=naming.name("merchant-counters"), kms_key_arn=key.key_arn,
+                                       deletion_protection=env.deletion_protection),
+        )
         rule_name = naming.name("daily-report")
         messaging = Messaging(
             self, "messaging",
@@ -135,6 +141,7 @@ class FraudDetectionStack(TerraformStack):
 
         common_env = {"POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_LOG_LEVEL": "INFO"}
         specs = function_specs(env, PipelineResources(table=table, idempotency=idempotency, messaging=messaging,
+                                                      merchant_counters=merchant_counters,
                                                       reports=reports, pseudonym_key=pseudonym_key))
         functions: dict[FunctionKey, PipelineFunction] = {}
         for spec in specs.values():
