@@ -70,7 +70,8 @@ def test_keys_go_one_hundred_per_call_each_once_with_the_windows_projection() ->
 
 def test_unprocessed_keys_are_asked_for_again_after_a_growing_pause() -> None:
     # DynamoDB leaves half the keys twice, then serves them.
-    client, sleeps = _FakeDynamoDB(unprocessed=lambda call, keys: keys[: len(keys) // 2] if call < 3 else []), list[float]()
+    client = _FakeDynamoDB(unprocessed=lambda call, keys: keys[: len(keys) // 2] if call < 3 else [])
+    sleeps = list[float]()
 
     reads = _reader(client, sleeps).read([f"merchant#M-{n}" for n in range(8)], "2025-11-22", READ_DAYS)
 
