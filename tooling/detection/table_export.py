@@ -152,7 +152,8 @@ def _key_bytes(text: str, where: str) -> bytes:
     except ValueError:
         raise ExportError(f"{where}: the pseudonym key must be hexadecimal") from None
     if len(key) < KEY_BYTES:
-        raise ExportError(f"{where}: the pseudonym key must have at least {KEY_BYTES} bytes ({2 * KEY_BYTES} hex digits)")
+        raise ExportError(f"{where}: the pseudonym key must have at least {KEY_BYTES} bytes "
+                          f"({2 * KEY_BYTES} hex digits)")
     return key
 
 

@@ -75,7 +75,8 @@ def _put(client: Any, *items: dict[str, Any]) -> None:
 
 def test_every_transaction_becomes_one_row_with_its_effective_label(dynamodb: Any, tmp_path: Path) -> None:
     _put(dynamodb,
-         _labelled(stored_item("t-fraud", "alice@example.com", T0, "99.50", terminal_id="T-1"), "fraud", T0 + 5 * 86400),
+         _labelled(stored_item("t-fraud", "alice@example.com", T0, "99.50", terminal_id="T-1"), "fraud",
+                   T0 + 5 * 86400),
          _labelled(stored_item("t-legit", "bob", T0 + 60), "legitimate", T0 + 86400),
          _labelled(stored_item("t-early", "bob", T0 + 120), "fraud", T0 - 30),  # reported before it happened
          stored_item("t-plain", "alice@example.com", T0 + 180, merchant_id="M-7"),
