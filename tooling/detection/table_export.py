@@ -35,7 +35,6 @@ import os
 import secrets
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -157,27 +156,29 @@ def _key_bytes(text: str, where: str) -> bytes:
     return key
 
 
-@contextmanager
-def transactions_table(env: str, outputs_file: Path | None) -> Iterator[tuple[Any, str]]:
-    """(DynamoDB client, table name) of `env`'s deployment."""
+def transactions_table(env: str, outputs_file: Path | None, *, stack_dir: Path | None = None,
+                       emulator_endpoint: str | None = None) -> tuple[Any, str]:
+    """(DynamoDB client, table name) of `env`'s deployment, from its stack's outputs (the synthesized
+    stack in cdktf.out unless `stack_dir` is given; `local`: the running emulator unless
+    `emulator_endpoint` is given)."""
     import boto3
 
     from tooling.redrive_cli import STACKS_DIR, stack_outputs
 
-    stack_dir = STACKS_DIR / f"fraud-detection-{env}"
+    directory = stack_dir or STACKS_DIR / f"fraud-detection-{env}"
     if env != "local":
-        outputs = stack_outputs(stack_dir, outputs_file)
-        yield boto3.client("dynamodb"), _table_name(outputs)
-        return
+        return boto3.client("dynamodb"), _table_name(stack_outputs(directory, outputs_file))
     from tooling.emulator import running_emulator
     from tooling.lambda_service.clients import EmulatorClients
     from tooling.local_deploy import LocalToolchain  # its environment points Terraform at the emulator
 
-    emulator = running_emulator()
-    if emulator is None:
-        raise ExportError("no local deployment is up (make up starts one)")
-    outputs = stack_outputs(stack_dir, outputs_file, LocalToolchain(emulator.endpoint_url).env)
-    yield EmulatorClients(emulator.endpoint_url).client("dynamodb"), _table_name(outputs)
+    if emulator_endpoint is None:
+        emulator = running_emulator()
+        if emulator is None:
+            raise ExportError("no local deployment is up (make up starts one)")
+        emulator_endpoint = emulator.endpoint_url
+    outputs = stack_outputs(directory, outputs_file, LocalToolchain(emulator_endpoint).env)
+    return EmulatorClients(emulator_endpoint).client("dynamodb"), _table_name(outputs)
 
 
 def _table_name(outputs: Mapping[str, Any]) -> str:
@@ -203,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             customer: Callable[[str], str] = str
         else:
             customer = pseudonymizer(args.key_file or args.out.with_name("pseudonym.key"))
-        with transactions_table(args.env, args.outputs) as (client, table_name):
-            rows = write_export(scan_transactions(client, table_name, args.since), args.out, customer)
+        client, table_name = transactions_table(args.env, args.outputs)
+        rows = write_export(scan_transactions(client, table_name, args.since), args.out, customer)
     except ExportError as exc:
         print(f"export failed: {exc}", file=sys.stderr)
         return 1
