@@ -115,7 +115,7 @@ HANDBOOK_TEST := 2018-08-08:2018-08-14
 # The shipped model: two months of the simulated data, which keeps `make train` within minutes.
 SHIPPED_TRAIN := 2018-07-01:2018-08-31
 
-.PHONY: simulate train backtest
+.PHONY: simulate train backtest export
 simulate: install ## Simulated card transactions (the handbook's generative process) -> build/detection/transactions.csv
 	$(DETECTION).simulate $(SIMULATED)
 
@@ -129,6 +129,12 @@ train: install $(if $(DATA),,$(SIMULATED)) ## Train the model -> functions/fraud
 backtest: install $(if $(DATA),,$(SIMULATED)) ## Train on TRAIN, score TEST, compare with baselines (DATA, TRAIN, TEST, OUT; default: the handbook protocol on simulated data)
 	$(DETECTION).backtest $(or $(DATA),$(SIMULATED)) --train $(or $(TRAIN),$(HANDBOOK_TRAIN)) \
 	  --test $(or $(TEST),$(HANDBOOK_TEST)) --out $(or $(OUT),build/detection/scores.csv)
+
+export: install ## A deployed transactions table as the backtest's CSV (ENV=local|dev|staging|prod; OUT=, SINCE=YYYY-MM-DD, OUTPUTS=; PSEUDONYMIZE=0: raw customer ids)
+	@test -n "$(ENV)" || { echo "usage: make export ENV=<local|dev|staging|prod> [OUT=file.csv] [SINCE=YYYY-MM-DD]"; exit 2; }
+	$(DETECTION).table_export --env $(ENV) --out $(or $(OUT),build/detection/export-$(ENV).csv) \
+	  $(if $(SINCE),--since $(SINCE),) $(if $(OUTPUTS),--outputs $(OUTPUTS),) \
+	  $(if $(filter 0 false no,$(PSEUDONYMIZE)),--keep-customer-ids,)
 
 .PHONY: bench
 bench: install ## Benchmarks -> bench/results.json + bench/RESULTS.md (BENCH_SKIP_DEPLOY=1: skip the local deploy)

@@ -23,10 +23,14 @@ SECTION = "fraud analyzer"
 TARGET_RATE = 20_000
 CUSTOMERS = 4
 BATCH = 10
-EXPECTED_CALLS = {"Query": CUSTOMERS, "UpdateItem": BATCH, "SendMessageBatch": 1}
+# One history query per customer, one counter read for the batch's merchants, one write-back transaction per
+# record, one KMS call per container (pseudonyms), one send for the alerts.
+EXPECTED_CALLS = {"Query": CUSTOMERS, "BatchGetItem": 1, "TransactWriteItems": BATCH, "GenerateMac": 1,
+                  "SendMessageBatch": 1}
 T0 = 1_763_812_800
 TABLE = "bench-transactions"
 INDEX = "customer-index"
+COUNTERS_TABLE = "bench-merchant-counters"
 
 
 def _throughput(repeats: int = 5) -> list[float]:
@@ -139,6 +143,12 @@ def _aws_calls() -> dict[str, Any]:
                               {"AttributeName": "timestamp", "KeyType": "RANGE"}],
             }],
         )
+        boto3.resource("dynamodb").create_table(
+            TableName=COUNTERS_TABLE, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "merchant_key", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "merchant_key", "AttributeType": "S"}],
+        )
+        pseudonym_key = boto3.client("kms").create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
         sqs = boto3.client("sqs")
         queue_url = sqs.create_queue(QueueName="bench-fraud-queue")["QueueUrl"]
         items = _batch_items()
@@ -150,7 +160,8 @@ def _aws_calls() -> dict[str, Any]:
             for item in items:
                 writer.put_item(Item=item)
         os.environ.update({"TABLE_NAME": TABLE, "CUSTOMER_INDEX_NAME": INDEX, "HISTORY_WINDOW_DAYS": "30",
-                           "FRAUD_QUEUE_URL": queue_url})
+                           "FRAUD_QUEUE_URL": queue_url, "MERCHANT_COUNTERS_TABLE_NAME": COUNTERS_TABLE,
+                           "PSEUDONYM_KEY_ID": pseudonym_key["KeyMetadata"]["KeyId"]})
         from fraud_analyzer import app
 
         calls.clear()

@@ -34,6 +34,7 @@ def _function_env(function: str) -> dict[str, str]:
             "TABLE_NAME": table, "CUSTOMER_INDEX_NAME": "customer-index",
             "HISTORY_WINDOW_DAYS": str(dev.history_window_days),
             "FRAUD_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/fraud-queue-dev",
+            "MERCHANT_COUNTERS_TABLE_NAME": "fraud-merchant-counters-dev",
         },
         "notifier": {
             "ALERT_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:fraud-alerts-dev",

@@ -92,8 +92,12 @@ def function_specs(env: EnvironmentConfig, res: PipelineResources) -> MappingPro
                 "TABLE_NAME": table.table_name, "CUSTOMER_INDEX_NAME": CUSTOMER_INDEX,
                 "HISTORY_WINDOW_DAYS": str(env.history_window_days), "FRAUD_QUEUE_URL": messaging.queue_url,
                 "PSEUDONYM_KEY_ID": res.pseudonym_key.key_arn,
+                "MERCHANT_COUNTERS_TABLE_NAME": res.merchant_counters.table_name,
             },
+            # The score write-back is one TransactWriteItems (authorized per contained action): the
+            # item's UpdateItem and the merchant counter's UpdateItem.
             grants=[*table.grant_stream_read(), *table.grant_score_updates(), *table.grant_index_query(CUSTOMER_INDEX),
+                    *res.merchant_counters.grant_counter_reads(), *res.merchant_counters.grant_counter_updates(),
                     *messaging.grant_send(), *res.pseudonym_key.grant_generate_mac()],
             settings=env.function("fraud_analyzer"),
             pseudonymizes=True,

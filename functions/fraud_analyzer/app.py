@@ -1,10 +1,20 @@
 """Lambda entry point: score INSERT records of the transactions stream, queue review/block alerts.
 
-Flow per batch: decode the INSERT records and read each distinct customer's history once (the
-plan), then let the batch processor score and update record by record, then send the alerts of the
-batch in SendMessageBatch calls (the outbox). Any record that fails at any step is reported by
-sequence number so the stream redelivers it; the others are checkpointed. Per-id marker items of
-the transaction API share the table and its stream; they are not transactions and are skipped.
+Flow per batch: decode the INSERT records, read each distinct customer's history once and the
+counters of every distinct merchant in bulk (the plan), then let the batch processor score and write
+back record by record, then send the alerts of the batch in SendMessageBatch calls (the outbox). Any
+record that fails at any step is reported by sequence number so the stream redelivers it; the others
+are checkpointed. Per-id marker items of the transaction API share the table and its stream; they
+are not transactions and are skipped.
+
+Delivery guarantees. A stream record can be delivered more than once (a failed batch, a crash after
+the write-back but before the alert was queued, a redrive). The score and the merchant's transaction
+counter are written exactly once: one conditional transaction writes both, only while the item has
+no `scored_at` (fraud_analyzer.store). Alerts are at least once: a redelivered record whose item is
+already scored is neither scored nor counted again, but when its STORED decision is review or block
+its alert is queued again, built from the stored score, because this code cannot know whether the
+first delivery got as far as the queue. The notifier's idempotency (keyed on the transaction id)
+drops such a copy within its window.
 """
 
 from __future__ import annotations
@@ -27,13 +37,14 @@ from fraudlib.alert_message import FraudAlertMessage
 from fraudlib.pseudonym import Pseudonymizer
 from fraudlib.scoring import Decision, evaluate
 from fraudlib.tracing import TRACED_LIBRARIES
-from fraudlib.transaction_item import is_marker_key
+from fraudlib.transaction_item import TransactionItem, is_marker_key
 
+from fraud_analyzer.merchant_reads import MerchantCounterReader
 from fraud_analyzer.outbox import AlertOutbox
 from fraud_analyzer.plan import BatchPlan
 from fraud_analyzer.queue import FraudQueue
 from fraud_analyzer.settings import load_settings
-from fraud_analyzer.store import TransactionStore
+from fraud_analyzer.store import TransactionStore, WriteStatus
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_LIBRARIES)
@@ -50,7 +61,13 @@ _DECISION_METRICS = {
 @cache
 def _store() -> TransactionStore:
     settings = load_settings()
-    return TransactionStore(boto3.client("dynamodb"), settings.table_name, settings.customer_index_name)
+    return TransactionStore(boto3.client("dynamodb"), settings.table_name, settings.customer_index_name,
+                            settings.merchant_counters_table_name)
+
+
+@cache
+def _merchants() -> MerchantCounterReader:
+    return MerchantCounterReader(boto3.client("dynamodb"), load_settings().merchant_counters_table_name)
 
 
 @cache
@@ -101,6 +118,13 @@ def _prepare(records: list[dict[str, Any]]) -> BatchPlan:
         metrics.add_metric(name="HistoryQueryFailures", unit=MetricUnit.Count, value=stats.failed_customers)
     if stats.malformed_items:
         logger.warning("Skipped malformed history items", extra={"count": stats.malformed_items})
+    merchants = plan.load_merchants(_merchants().read)
+    metrics.add_metric(name="MerchantCounterReads", unit=MetricUnit.Count, value=merchants.calls)
+    if merchants.failures:
+        first = next(iter(merchants.failures.values()))
+        logger.error("Merchant counters read failed; their records will be retried",
+                     extra={"merchants": len(merchants.failures)}, exc_info=first)
+        metrics.add_metric(name="MerchantCounterReadFailures", unit=MetricUnit.Count, value=len(merchants.failures))
     return plan
 
 
@@ -112,15 +136,19 @@ def score_record(record: DynamoDBRecord, plan: BatchPlan, outbox: AlertOutbox) -
         # API's id markers anyway.
         return "ignored"
     sequence_number = str(record.dynamodb.sequence_number if record.dynamodb else None)
-    item, txn, history = plan.resolve(sequence_number)
-    result = evaluate(txn, history)
+    inputs = plan.resolve(sequence_number)
+    txn = inputs.transaction
+    result = evaluate(txn, inputs.history, merchant=inputs.merchant)
     scored_at = datetime.now(UTC)
-    if not _store().save_score(txn.transaction_id, txn.timestamp, result, scored_at):
+    written = _store().save_score(inputs.item, result, scored_at, inputs.merchant_key, inputs.counted_day)
+    if written.status is WriteStatus.MISSING:
         logger.warning(
             "Transaction no longer exists; score not written", extra={"transaction_id": txn.transaction_id}
         )
         metrics.add_metric(name="ScoredItemMissing", unit=MetricUnit.Count, value=1)
         return "missing"
+    if written.stored is not None:
+        return _requeue_stored(sequence_number, written.stored, outbox)
     metrics.add_metric(name="TransactionsScored", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name=_DECISION_METRICS[result.decision], unit=MetricUnit.Count, value=1)
     logger.info(
@@ -135,8 +163,24 @@ def score_record(record: DynamoDBRecord, plan: BatchPlan, outbox: AlertOutbox) -
         },
     )
     if result.decision is not Decision.APPROVE:
-        outbox.add(sequence_number, FraudAlertMessage.for_scored(item, result, scored_at))
+        outbox.add(sequence_number, FraudAlertMessage.for_scored(inputs.item, result, scored_at))
     return result.decision.value
+
+
+def _requeue_stored(sequence_number: str, stored: TransactionItem, outbox: AlertOutbox) -> str:
+    """A redelivered record whose transaction an earlier delivery scored and counted: the stored score
+    stands; its alert is queued again when it needs one, since the first may never have been sent."""
+    metrics.add_metric(name="AlreadyScored", unit=MetricUnit.Count, value=1)
+    requeue = stored.decision is not None and stored.decision is not Decision.APPROVE
+    logger.info(
+        "Transaction already scored; stored score kept",
+        extra={"transaction_id": stored.transaction_id, "decision": stored.decision and stored.decision.value,
+               "alert_requeued": requeue},
+    )
+    if requeue:
+        outbox.add(sequence_number, FraudAlertMessage.for_stored(stored))
+        metrics.add_metric(name="AlertsRequeued", unit=MetricUnit.Count, value=1)
+    return "already_scored"
 
 
 @logger.inject_lambda_context

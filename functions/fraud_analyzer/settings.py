@@ -27,6 +27,8 @@ class AnalyzerSettings(FunctionSettings):
     """The transactions table (score updates)."""
     customer_index_name: RequiredText
     """GSI keyed on `customer_id` + `timestamp` (customer history)."""
+    merchant_counters_table_name: RequiredText
+    """Per-merchant daily counters: read for the batch's merchants, +1 per transaction scored."""
     fraud_queue_url: RequiredText
     """Where review and block alerts go."""
     history_window_days: PositiveInt

@@ -39,6 +39,14 @@ class FraudAlertMessage(TransactionFields):
         )
 
     @classmethod
+    def for_stored(cls, item: TransactionItem) -> FraudAlertMessage:
+        """The message of an item scored earlier, from its stored score: the same message as the one
+        built when it was scored, so a re-sent alert says what the first one said."""
+        if item.risk_score is None or item.decision is None or item.scored_at is None:
+            raise ValueError(f"transaction {item.transaction_id} has no stored score")
+        return cls.for_scored(item, ScoreResult(item.risk_score, item.decision, item.reasons), item.scored_at)
+
+    @classmethod
     def from_body(cls, body: str) -> FraudAlertMessage:
         """Validate a message body; raises `MalformedItemError` naming every bad field."""
         try:

@@ -60,9 +60,11 @@ def boundary_statements(scope: DeployScope) -> list[PolicyStatement]:
         ),
         PolicyStatement(
             sid="EnvironmentTables",
+            # BatchGetItem: the analyzer's bulk read of a batch's merchant counters.
             actions=[
-                "dynamodb:DeleteItem", "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+                "dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:DescribeStream", "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator", "dynamodb:ListStreams", "dynamodb:PutItem", "dynamodb:Query",
+                "dynamodb:UpdateItem",
             ],
             resources=[scope.arn("dynamodb", f"table/{names}{tail}") for tail in ("", "/index/*", "/stream/*")],
         ),

@@ -210,6 +210,8 @@ def _arns(synthesized: SynthesizedApp, stack: str) -> dict[str, str]:
         "topic": ref("aws_sns_topic", _id(synthesized, stack, "aws_sns_topic", "messaging/topic"), "arn"),
         "bucket": ref("aws_s3_bucket", _id(synthesized, stack, "aws_s3_bucket", "reports/bucket/bucket"), "arn"),
         "pseudonym_key": ref("aws_kms_key", _id(synthesized, stack, "aws_kms_key", "pseudonyms/key"), "arn"),
+        "merchant_counters": ref("aws_dynamodb_table", _id(synthesized, stack, "aws_dynamodb_table",
+                                                           "merchant-counters/table"), "arn"),
     }
 
 
@@ -241,6 +243,9 @@ def test_analyzer_may_read_the_stream_score_query_history_and_queue_decisions(
         "TransactionsStreamList": (["dynamodb:ListStreams"], [f"{arns['table']}/stream/*"]),
         "TransactionsScoreUpdate": (["dynamodb:UpdateItem"], [arns["table"]]),
         "QueryCustomerIndex": (["dynamodb:Query"], [f"{arns['table']}/index/customer-index"]),
+        # The batch's merchants read in bulk; the count in the write-back's TransactWriteItems.
+        "MerchantCountersRead": (["dynamodb:BatchGetItem"], [arns["merchant_counters"]]),
+        "MerchantCountersUpdate": (["dynamodb:UpdateItem"], [arns["merchant_counters"]]),
         "FraudQueueSend": (["sqs:SendMessage"], [arns["queue"]]),
         "PseudonymSecret": (["kms:GenerateMac"], [arns["pseudonym_key"]]),
     }

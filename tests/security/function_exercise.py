@@ -5,7 +5,9 @@ place and in a fixed way, so its result does not depend on which other tests ran
 which order. Scenarios use the handler tests' event fixtures:
 
 - transaction API: POST with a client id (new, replay, conflict), POST without an id, GET;
-- fraud analyzer: a stream batch whose records are scored and alerted (and logged by pseudonym);
+- fraud analyzer: a stream batch whose records are scored, counted at their merchant (whose counters
+  are read in bulk) and alerted (and logged by pseudonym), then delivered again (already scored: the
+  stored alerts are queued again);
 - notifier: a batch of alerts published, and one whose publish fails (its idempotency record is
   deleted again);
 - report generator: the daily run (day index read, objects written).
@@ -29,7 +31,13 @@ from moto import mock_aws
 
 from tests.functions.conftest import FakeLambdaContext
 from tests.functions.items import stored_item
-from tests.functions.tables import CUSTOMER_INDEX, DAY_INDEX, create_idempotency_table, create_transactions_table
+from tests.functions.tables import (
+    CUSTOMER_INDEX,
+    DAY_INDEX,
+    create_idempotency_table,
+    create_merchant_counters_table,
+    create_transactions_table,
+)
 from tests.security.iam_recorder import FUNCTION_KEYS, Recorder, install, recording
 
 EVENTS = Path(__file__).resolve().parents[1] / "functions"
@@ -88,6 +96,7 @@ def _transaction_api() -> None:
 
 def _fraud_analyzer() -> None:
     create_transactions_table(boto3.client("dynamodb", region_name=REGION), "analyzer-transactions")
+    create_merchant_counters_table(boto3.client("dynamodb", region_name=REGION), "analyzer-merchant-counters")
     table = boto3.resource("dynamodb", region_name=REGION).Table("analyzer-transactions")
     event = _event("fraud_analyzer", "insert_batch.json")
     for record in event["Records"]:  # the streamed items themselves, and one earlier item per customer
@@ -100,13 +109,15 @@ def _fraud_analyzer() -> None:
         KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["Arn"]
     with _environment({"POWERTOOLS_SERVICE_NAME": "fraud-analyzer", "TABLE_NAME": "analyzer-transactions",
                        "CUSTOMER_INDEX_NAME": CUSTOMER_INDEX, "HISTORY_WINDOW_DAYS": "30",
+                       "MERCHANT_COUNTERS_TABLE_NAME": "analyzer-merchant-counters",
                        "FRAUD_QUEUE_URL": queue_url, "PSEUDONYM_KEY_ID": pseudonym_key,
                        # Thresholds so low that every record is alerted: the queue path is exercised.
                        "SCORING_OVERRIDES": '{"review_threshold": 1, "block_threshold": 2}'}):
         _forget_cached_state("fraud_analyzer")
         from fraud_analyzer.app import handler
 
-        assert handler(event, FakeLambdaContext()) == {"batchItemFailures": []}
+        for _ in range(2):  # scored and counted, then a redelivery of the same batch
+            assert handler(event, FakeLambdaContext()) == {"batchItemFailures": []}
 
 
 def _notifier() -> None:

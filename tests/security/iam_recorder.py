@@ -47,6 +47,8 @@ _TRANSACTION_ACTIONS = {
     "Delete": "dynamodb:DeleteItem",
     "ConditionCheck": "dynamodb:ConditionCheckItem",
 }
+# Batch operations name their tables as the keys of RequestItems, one authorization per table.
+_BATCH_OPERATIONS = {"BatchGetItem", "BatchWriteItem"}
 # Service ids whose IAM prefix differs.
 _PREFIX_OF = {"monitoring": "cloudwatch", "logs": "logs", "events": "events"}
 # Request parameters that name the resource a call acts on.
@@ -154,6 +156,10 @@ def _before_call(model: Any, params: dict[str, Any], **_: Any) -> None:
         for entry in params.get("TransactItems", []):
             for kind, operation in entry.items():
                 recorder.record(function, Call(_TRANSACTION_ACTIONS[kind], _resource_variable(operation)))
+        return
+    if service == "dynamodb" and model.name in _BATCH_OPERATIONS:
+        for table in params.get("RequestItems", {}):
+            recorder.record(function, Call(f"dynamodb:{model.name}", _resource_variable({"TableName": table})))
         return
     prefix = _PREFIX_OF.get(service, service)
     action = _ACTION_OF.get((prefix, model.name), f"{prefix}:{model.name}")

@@ -198,3 +198,17 @@ def test_the_comparison_catches_denied_and_unused_grants(synthesized: Synthesize
     assert [d.split(" on ")[0] for d in denied] == ["dynamodb:Scan"]
     assert sorted(u.split(" on ")[0] for u in unused) == ["dynamodb:DeleteItem", "dynamodb:PutItem",
                                                           "dynamodb:UpdateItem"]
+
+
+def test_the_analyzers_recording_covers_its_batched_reads_and_its_transactional_write_back(
+    recorded: dict[str, list[dict[str, Any]]],
+) -> None:
+    # BatchGetItem names its tables in RequestItems and TransactWriteItems is authorized per contained
+    # action: both must reach the comparison as the (action, table) pairs IAM evaluates.
+    calls = {(c["action"], c["resource_variable"]) for c in recorded["fraud_analyzer"]}
+    assert {
+        ("dynamodb:BatchGetItem", "MERCHANT_COUNTERS_TABLE_NAME"),
+        ("dynamodb:UpdateItem", "MERCHANT_COUNTERS_TABLE_NAME"),
+        ("dynamodb:UpdateItem", "TABLE_NAME"),
+    } <= calls
+    assert not any(action == "dynamodb:GetItem" for action, _ in calls)  # the stored item comes back with the write

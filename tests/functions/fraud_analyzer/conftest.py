@@ -13,10 +13,11 @@ import pytest
 from moto import mock_aws
 
 from tests.functions.items import stored_item
-from tests.functions.tables import CUSTOMER_INDEX, create_transactions_table
+from tests.functions.tables import CUSTOMER_INDEX, create_merchant_counters_table, create_transactions_table
 
 EVENTS = Path(__file__).parent / "events"
 TABLE = "fraud-test-transactions"
+COUNTERS_TABLE = "fraud-test-merchant-counters"
 T0 = 1763812800  # 2025-11-22T12:00:00Z, the time around which the fixture events happen
 
 
@@ -35,13 +36,18 @@ def image_to_item(image: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """Mocked AWS with the transactions table (+ customer index) and the fraud queue."""
+    """Mocked AWS with the transactions table (+ customer index), the merchant counters table and the
+    fraud queue."""
     with mock_aws():
-        create_transactions_table(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_transactions_table(client, TABLE)
+        create_merchant_counters_table(client, COUNTERS_TABLE)
         table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
+        counters = boto3.resource("dynamodb", region_name="us-east-1").Table(COUNTERS_TABLE)
         queue_url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="fraud-test-queue")["QueueUrl"]
         monkeypatch.setenv("TABLE_NAME", TABLE)
         monkeypatch.setenv("CUSTOMER_INDEX_NAME", CUSTOMER_INDEX)
+        monkeypatch.setenv("MERCHANT_COUNTERS_TABLE_NAME", COUNTERS_TABLE)
         monkeypatch.setenv("HISTORY_WINDOW_DAYS", "30")
         monkeypatch.setenv("FRAUD_QUEUE_URL", queue_url)
         monkeypatch.delenv("SCORING_OVERRIDES", raising=False)
@@ -49,7 +55,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC"
         )["KeyMetadata"]["KeyId"]
         monkeypatch.setenv("PSEUDONYM_KEY_ID", pseudonym_key)
-        yield {"table": table, "queue_url": queue_url}
+        yield {"table": table, "counters": counters, "queue_url": queue_url}
 
 
 @pytest.fixture
@@ -61,6 +67,7 @@ def app(aws: dict[str, Any]) -> Iterator[ModuleType]:
     def clear() -> None:
         load_settings.cache_clear()
         module._store.cache_clear()
+        module._merchants.cache_clear()
         module._queue.cache_clear()
         module._pseudonym.cache_clear()
 
