@@ -1,6 +1,7 @@
 """The deployed table shapes, for handler tests under moto: one definition instead of one per function.
 
-Mirrors modules/transactions_table.py and modules/idempotency_table.py (keys, indexes, projections).
+Mirrors modules/transactions_table.py, modules/idempotency_table.py and modules/merchant_counters_table.py
+(keys, indexes, projections).
 """
 
 from __future__ import annotations
@@ -48,4 +49,16 @@ def create_idempotency_table(client: Any, name: str) -> None:
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+
+
+def create_merchant_counters_table(client: Any, name: str) -> None:
+    """The merchant counters table: one item per terminal or merchant, `merchant_key` key."""
+    from fraudlib.merchant_counters import KEY_ATTRIBUTE
+
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
     )
