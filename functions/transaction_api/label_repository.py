@@ -76,7 +76,7 @@ class LabelRepository:
         if fraud_change and key is not None:
             entries.append(change_frauds(self._counters_table_name, key, transaction_day(item.timestamp), fraud_change))
         try:
-            self._client.transact_write_items(TransactItems=entries)  # type: ignore[arg-type]
+            self._client.transact_write_items(TransactItems=entries)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
