@@ -45,7 +45,8 @@ DRAFT4 = jsonschema.Draft4Validator(SCHEMA)
 def test_the_api_model_is_generated_from_the_handlers_model(synthesized: SynthesizedApp, stack: str) -> None:
     # Generated now from the pydantic model the handler validates with, not read back from the file
     # the stack was built from: a stale file or a stack that ships another schema both fail here.
-    models = {m["name"]: json.loads(m["schema"]) for m in synthesized.resources(stack, "aws_api_gateway_model").values()}
+    models = {m["name"]: json.loads(m["schema"])
+              for m in synthesized.resources(stack, "aws_api_gateway_model").values()}
     assert models == {"TransactionRequest": api_gateway_request_schema(),
                       "LabelRequest": api_gateway_request_schema(LabelRequest)}
 
@@ -181,7 +182,8 @@ def api() -> Iterator[dict[str, Any]]:
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_SERVICE_NAME": "transaction-api",
-        "TABLE_NAME": TABLE, "MERCHANT_COUNTERS_TABLE_NAME": COUNTERS_TABLE, "MAX_AMOUNT": "10000.00", "MAX_BODY_BYTES": str(MAX_BODY_BYTES), "DAY_SHARDS": "4",
+        "TABLE_NAME": TABLE, "MERCHANT_COUNTERS_TABLE_NAME": COUNTERS_TABLE,
+        "MAX_AMOUNT": "10000.00", "MAX_BODY_BYTES": str(MAX_BODY_BYTES), "DAY_SHARDS": "4",
         "TRANSACTION_TTL_DAYS": "30",
     }
     with pytest.MonkeyPatch.context() as patch:
