@@ -259,39 +259,18 @@ class TransactionsApi(Construct):
             self, "params-validator", rest_api_id=api_id, name="parameters", validate_request_body=False,
             validate_request_parameters=True,
         )
-        post = ApiGatewayMethod(
-            self,
-            "post",
-            rest_api_id=api_id,
-            resource_id=transactions.id,
-            http_method="POST",
-            authorization=props.authorization,
-            api_key_required=props.api_key_required,
-            request_validator_id=body_validator.id,
-            request_models={"application/json": model.name},
-        )
-        get = ApiGatewayMethod(
-            self,
-            "get",
-            rest_api_id=api_id,
-            resource_id=transaction.id,
-            http_method="GET",
-            authorization=props.authorization,
-            api_key_required=props.api_key_required,
-            request_validator_id=params_validator.id,
-            request_parameters={"method.request.path.id": True},
-        )
-        post_label = ApiGatewayMethod(
-            self,
-            "post-label",
-            rest_api_id=api_id,
-            resource_id=label.id,
-            http_method="POST",
-            authorization=props.authorization,
-            api_key_required=props.api_key_required,
-            request_validator_id=body_validator.id,
-            request_models={"application/json": label_model.name},
-        )
+        def method(id_: str, resource: ApiGatewayResource, http_method: str,
+                   validator: ApiGatewayRequestValidator, **request: Any) -> ApiGatewayMethod:
+            return ApiGatewayMethod(
+                self, id_, rest_api_id=api_id, resource_id=resource.id, http_method=http_method,
+                authorization=props.authorization, api_key_required=props.api_key_required,
+                request_validator_id=validator.id, **request,
+            )
+
+        post = method("post", transactions, "POST", body_validator, request_models={"application/json": model.name})
+        get = method("get", transaction, "GET", params_validator, request_parameters={"method.request.path.id": True})
+        post_label = method("post-label", label, "POST", body_validator,
+                            request_models={"application/json": label_model.name})
         methods = (("post", post, POST_TRANSACTIONS), ("get", get, GET_TRANSACTION), ("label", post_label, POST_LABEL))
         integrations = [
             ApiGatewayIntegration(

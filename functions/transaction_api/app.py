@@ -76,6 +76,13 @@ def _rejected(status_code: int, error: str, message: str, fields: list[FieldErro
     return error_response(status_code, error, message, _request_id(), fields)
 
 
+def _conflict(error: str, message: str, *, retry: bool = False) -> Response:
+    """A 409: the request collides with what is stored (or, with `retry`, with a write in progress)."""
+    _count("Conflicts")
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if retry else None
+    return error_response(409, error, message, _request_id(), headers=headers)
+
+
 def _json_document(max_body_bytes: int) -> Any:
     """The request's JSON body, or the 4xx response refusing it: 415 not JSON, 413 too large, 400
     undecodable or malformed. The same checks, in the same order, for every route that takes a body."""
@@ -111,20 +118,11 @@ def create_transaction() -> Response:
     try:
         result = dependencies.transaction_service().create(request, request_fingerprint(request))
     except TransactionConflictError:
-        _count("Conflicts")
         logger.info("transaction id conflict", extra={"transaction_id": request.transaction_id})
-        return error_response(
-            409, "conflict", "This transaction_id was already used with a different body", _request_id()
-        )
+        return _conflict("conflict", "This transaction_id was already used with a different body")
     except RequestInProgressError:
-        _count("Conflicts")
-        return error_response(
-            409,
-            "request_in_progress",
-            "A request with this transaction_id is being processed; retry shortly",
-            _request_id(),
-            headers={"Retry-After": RETRY_AFTER_SECONDS},
-        )
+        return _conflict("request_in_progress", "A request with this transaction_id is being processed; retry shortly",
+                         retry=True)
 
     record = public_view(result.item)
     transaction_id = result.item.transaction_id
@@ -192,19 +190,13 @@ def label_transaction(transaction_id: str) -> Response:
         return _rejected(400, "validation_failed", "The request has invalid fields",
                          [FieldError("reported_at", "must not be before the transaction's timestamp")])
     except LabelConflictError:
-        _count("Conflicts")
         logger.info("label conflict", extra={"source": request.source})
-        return error_response(
-            409, "conflict", "This source already reported a different label at this reported_at", _request_id()
-        )
+        return _conflict("conflict", "This source already reported a different label at this reported_at")
     except LabelHistoryFullError:
-        _count("Conflicts")
-        return error_response(409, "label_history_full", "This transaction holds the most labels it may keep",
-                              _request_id())
+        return _conflict("label_history_full", "This transaction holds the most labels it may keep")
     except RequestInProgressError:
-        _count("Conflicts")
-        return error_response(409, "request_in_progress", "Labels of this transaction are being written; retry",
-                              _request_id(), headers={"Retry-After": RETRY_AFTER_SECONDS})
+        return _conflict("request_in_progress", "Labels of this transaction are being written; retry shortly",
+                         retry=True)
 
     view = label_view(result.item)
     if not result.created:

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from fraudlib.dynamodb_items import deserialize
+from fraudlib.dynamodb_items import deserialize, serialize
 from fraudlib.labels import LabelEvent
 from fraudlib.merchant_counters import FRAUDS_PREFIX, transaction_day
 from moto.dynamodb.models import DynamoDBBackend
@@ -30,6 +29,7 @@ from transaction_api.label_repository import LabelRepository
 from transaction_api.label_service import LabelService
 from transaction_api.repository import TransactionRepository
 
+from tests.functions.concurrency import at_once, dynamodb_client
 from tests.functions.items import stored_item
 from tests.functions.tables import create_merchant_counters_table, create_transactions_table
 from tooling.emulator import free_port
@@ -65,8 +65,8 @@ def endpoint() -> Iterator[str]:
     server.start()
     url = f"http://127.0.0.1:{port}"
     try:
-        create_transactions_table(_client(url), TABLE)
-        create_merchant_counters_table(_client(url), COUNTERS)
+        create_transactions_table(dynamodb_client(url), TABLE)
+        create_merchant_counters_table(dynamodb_client(url), COUNTERS)
         yield url
     finally:
         server.stop()
@@ -74,43 +74,30 @@ def endpoint() -> Iterator[str]:
             setattr(DynamoDBBackend, name, method)
 
 
-def _client(url: str) -> Any:
-    return boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing")
-
-
 def _store_transaction(url: str, transaction_id: str, merchant: str) -> None:
-    from fraudlib.dynamodb_items import serialize
-
-    _client(url).put_item(TableName=TABLE, Item=serialize(stored_item(transaction_id, "c-1", T0, merchant_id=merchant)))
+    item = stored_item(transaction_id, "c-1", T0, merchant_id=merchant)
+    dynamodb_client(url).put_item(TableName=TABLE, Item=serialize(item))
 
 
 def _race(url: str, transaction_id: str, events: list[LabelEvent]) -> list[str]:
     """Record every event at the same moment, each from its own thread; the outcome of each."""
-    barrier = threading.Barrier(len(events))
-    outcomes = [""] * len(events)
 
-    def send(index: int) -> None:
-        client = _client(url)
+    def attempt(index: int, start: Callable[[], object]) -> str:
+        client = dynamodb_client(url)
         service = LabelService(TransactionRepository(client, TABLE), LabelRepository(client, TABLE, COUNTERS))
-        barrier.wait()
+        start()
         try:
-            outcomes[index] = "201" if service.record(transaction_id, events[index]).created else "200"
+            return "201" if service.record(transaction_id, events[index]).created else "200"
         except LabelConflictError:
-            outcomes[index] = "409 conflict"
+            return "409 conflict"
         except RequestInProgressError:
-            outcomes[index] = "409 in progress"
+            return "409 in progress"
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(events))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    return at_once(len(events), attempt)
 
 
 def _state(url: str, transaction_id: str, merchant: str) -> tuple[dict[str, Any], int]:
-    client = _client(url)
+    client = dynamodb_client(url)
     [item] = [deserialize(i) for i in client.query(
         TableName=TABLE, KeyConditionExpression="transaction_id = :id",
         ExpressionAttributeValues={":id": {"S": transaction_id}}, ConsistentRead=True)["Items"]]
