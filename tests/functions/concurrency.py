@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
+from moto.server import ThreadedMotoServer
+
+from tooling.emulator import free_port
 
 
 def dynamodb_client(url: str) -> Any:
@@ -30,3 +34,15 @@ def at_once(count: int, attempt: Callable[[int, Callable[[], None]], str]) -> li
     for thread in threads:
         thread.join()
     return outcomes
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on a free loopback port, for the time of the block; its URL."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()

@@ -23,16 +23,14 @@ from fraudlib.dynamodb_items import deserialize, serialize
 from fraudlib.labels import LabelEvent
 from fraudlib.merchant_counters import FRAUDS_PREFIX, transaction_day
 from moto.dynamodb.models import DynamoDBBackend
-from moto.server import ThreadedMotoServer
 from transaction_api.errors import LabelConflictError, RequestInProgressError
 from transaction_api.label_repository import LabelRepository
 from transaction_api.label_service import LabelService
 from transaction_api.repository import TransactionRepository
 
-from tests.functions.concurrency import at_once, dynamodb_client
+from tests.functions.concurrency import at_once, dynamodb_client, moto_server
 from tests.functions.items import stored_item
 from tests.functions.tables import create_merchant_counters_table, create_transactions_table
-from tooling.emulator import free_port
 
 TABLE = "race-label-transactions"
 COUNTERS = "race-label-counters"
@@ -60,16 +58,12 @@ def endpoint() -> Iterator[str]:
 
     for name, method in originals.items():
         setattr(DynamoDBBackend, name, atomic(method))
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
     try:
-        create_transactions_table(dynamodb_client(url), TABLE)
-        create_merchant_counters_table(dynamodb_client(url), COUNTERS)
-        yield url
+        with moto_server() as url:
+            create_transactions_table(dynamodb_client(url), TABLE)
+            create_merchant_counters_table(dynamodb_client(url), COUNTERS)
+            yield url
     finally:
-        server.stop()
         for name, method in originals.items():
             setattr(DynamoDBBackend, name, method)
 

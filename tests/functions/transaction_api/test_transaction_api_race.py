@@ -14,15 +14,13 @@ from typing import Any
 import pytest
 from fraudlib.dynamodb_items import deserialize
 from fraudlib.transaction_item import is_marker_key
-from moto.server import ThreadedMotoServer
 from transaction_api.errors import RequestInProgressError, TransactionConflictError
 from transaction_api.repository import TransactionRepository
 from transaction_api.service import StoragePolicy, TransactionService
 from transaction_api.transaction_request import TransactionRequest
 
-from tests.functions.concurrency import at_once, dynamodb_client
+from tests.functions.concurrency import at_once, dynamodb_client, moto_server
 from tests.functions.tables import create_transactions_table
-from tooling.emulator import free_port
 
 TABLE = "race-transactions"
 COPIES = 8
@@ -33,15 +31,9 @@ START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
     """A moto server on a free port, with the transactions table."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with moto_server() as url:
         create_transactions_table(dynamodb_client(url), TABLE)
         yield url
-    finally:
-        server.stop()
 
 
 def _request(transaction_id: str, amount: str) -> TransactionRequest:
