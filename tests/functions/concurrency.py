@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
 from tooling.emulator import free_port
@@ -36,9 +37,30 @@ def at_once(count: int, attempt: Callable[[int, Callable[[], None]], str]) -> li
     return outcomes
 
 
+_DYNAMODB_REQUESTS = ("get_item", "put_item", "query", "scan", "update_item", "transact_write_items")
+
+
 @contextmanager
-def moto_server() -> Iterator[str]:
-    """A moto server on a free loopback port, for the time of the block; its URL."""
+def moto_server(*, atomic_dynamodb: bool = False) -> Iterator[str]:
+    """A moto server on a free loopback port, for the time of the block; its URL.
+
+    DynamoDB runs each request, a TransactWriteItems included, atomically; moto 5.2 does not (it checks
+    the conditions of a transaction, then applies it, and on a failure restores a copy of the whole table
+    taken before, with other threads free to run in between). With `atomic_dynamodb` the server's
+    DynamoDB backend runs one request at a time, as DynamoDB's isolation guarantees; racing writers still
+    interleave freely between their requests, which is what such tests race on.
+    """
+    originals = {name: getattr(DynamoDBBackend, name) for name in _DYNAMODB_REQUESTS} if atomic_dynamodb else {}
+    lock = threading.RLock()
+
+    def one_at_a_time(method: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+        return run
+
+    for name, method in originals.items():
+        setattr(DynamoDBBackend, name, one_at_a_time(method))
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
@@ -46,3 +68,5 @@ def moto_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+        for name, method in originals.items():
+            setattr(DynamoDBBackend, name, method)

@@ -3,16 +3,13 @@ writer in its own thread with its own client. The label version makes every writ
 history as it is, so the history holds every event once and the merchant's fraud counter equals
 what the effective label says, whatever the interleaving.
 
-DynamoDB runs each request, a TransactWriteItems included, atomically; moto 5.2 does not (it checks
-the conditions of a transaction, then applies it, and on a failure restores a copy of the whole table
-taken before, with other threads free to run in between). The server's DynamoDB backend is therefore
-made to run one request at a time, as DynamoDB's isolation guarantees; the requests of the writers
-still interleave freely between their read and their conditional write, which is the race tested.
+Each DynamoDB request is made atomic in the emulator, as DynamoDB's isolation guarantees and moto 5.2
+does not (`tests.functions.concurrency.moto_server`); the writers still interleave freely between
+their read and their conditional write, which is the race tested.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,7 +19,6 @@ import pytest
 from fraudlib.dynamodb_items import deserialize, serialize
 from fraudlib.labels import LabelEvent
 from fraudlib.merchant_counters import FRAUDS_PREFIX, transaction_day
-from moto.dynamodb.models import DynamoDBBackend
 from transaction_api.errors import LabelConflictError, RequestInProgressError
 from transaction_api.label_repository import LabelRepository
 from transaction_api.label_service import LabelService
@@ -40,32 +36,14 @@ T0 = int((datetime.now(UTC) - timedelta(days=2)).timestamp())
 SOURCES = ("chargeback", "analyst", "customer_report")
 
 
-_ATOMIC = ("get_item", "put_item", "query", "scan", "update_item", "transact_write_items")
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
     """A moto server on a free port, with the transactions and merchant counters tables, each DynamoDB
-    request atomic (see the module's docstring)."""
-    lock = threading.RLock()
-    originals = {name: getattr(DynamoDBBackend, name) for name in _ATOMIC}
-
-    def atomic(method: Any) -> Any:
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-        return run
-
-    for name, method in originals.items():
-        setattr(DynamoDBBackend, name, atomic(method))
-    try:
-        with moto_server() as url:
-            create_transactions_table(dynamodb_client(url), TABLE)
-            create_merchant_counters_table(dynamodb_client(url), COUNTERS)
-            yield url
-    finally:
-        for name, method in originals.items():
-            setattr(DynamoDBBackend, name, method)
+    request atomic."""
+    with moto_server(atomic_dynamodb=True) as url:
+        create_transactions_table(dynamodb_client(url), TABLE)
+        create_merchant_counters_table(dynamodb_client(url), COUNTERS)
+        yield url
 
 
 def _store_transaction(url: str, transaction_id: str, merchant: str) -> None:
