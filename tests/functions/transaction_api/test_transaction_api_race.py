@@ -30,8 +30,9 @@ START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    """A moto server on a free port, with the transactions table."""
-    with moto_server() as url:
+    """A moto server on a free port, with the transactions table, each DynamoDB request atomic as in
+    DynamoDB (moto 5.2 alone can show the id marker of a transaction before its record)."""
+    with moto_server(atomic_dynamodb=True) as url:
         create_transactions_table(dynamodb_client(url), TABLE)
         yield url
 
