@@ -27,7 +27,8 @@ def _function_env(function: str) -> dict[str, str]:
     table = "fraud-transactions-dev"
     return {
         "transaction_api": {
-            "TABLE_NAME": table, "MAX_AMOUNT": dev.max_amount, "MAX_BODY_BYTES": str(dev.max_body_bytes),
+            "TABLE_NAME": table, "MERCHANT_COUNTERS_TABLE_NAME": "fraud-merchant-counters-dev",
+            "MAX_AMOUNT": dev.max_amount, "MAX_BODY_BYTES": str(dev.max_body_bytes),
             "DAY_SHARDS": str(dev.day_shards), "TRANSACTION_TTL_DAYS": str(dev.transaction_ttl_days),
         },
         "fraud_analyzer": {

@@ -1,4 +1,5 @@
-"""The transactions REST API: POST /transactions and GET /transactions/{id} in front of one function."""
+"""The transactions REST API: POST /transactions, GET /transactions/{id} and POST /transactions/{id}/label
+in front of one function."""
 
 from __future__ import annotations
 
@@ -76,6 +77,12 @@ _GATEWAY_RESPONSES = {
 POST_TRANSACTIONS = "POST/transactions"
 GET_TRANSACTION = "GET/transactions/*"
 ROUTES = (POST_TRANSACTIONS, GET_TRANSACTION)
+"""The transaction producers' routes."""
+POST_LABEL = "POST/transactions/*/label"
+LABEL_ROUTES = (POST_LABEL,)
+"""The outcome reporters' routes: labels train the model, so producers never get them."""
+API_ROUTES = (*ROUTES, *LABEL_ROUTES)
+"""Every route of the API."""
 # The default execute-api endpoint still negotiates TLS 1.0; a custom domain can require 1.2.
 CUSTOM_DOMAIN_SECURITY_POLICY = "TLS_1_2"
 
@@ -139,7 +146,9 @@ class TransactionsApiProps:
     function_invoke_arn: str
     """Invoke ARN of that function."""
     request_schema: Mapping[str, Any]
-    """JSON Schema (draft 4) of the POST body: the same document the function validates against."""
+    """JSON Schema (draft 4) of the POST /transactions body: the same document the function validates against."""
+    label_request_schema: Mapping[str, Any]
+    """JSON Schema (draft 4) of the POST /transactions/{id}/label body, likewise."""
     kms_key_arn: str
     """CMK for the API's log groups."""
     log_retention_days: int
@@ -165,8 +174,9 @@ class TransactionsApiProps:
     """Extra tags on the API and stage."""
 
     def __post_init__(self) -> None:
-        if self.request_schema.get("$schema", "").rstrip("#") != "http://json-schema.org/draft-04/schema":
-            raise ValueError("API Gateway models take JSON Schema draft 4; the request schema must declare it")
+        for schema in (self.request_schema, self.label_request_schema):
+            if schema.get("$schema", "").rstrip("#") != "http://json-schema.org/draft-04/schema":
+                raise ValueError("API Gateway models take JSON Schema draft 4; the request schemas must declare it")
         if self.throttle_burst_limit < self.throttle_rate_limit:
             raise ValueError("throttle_burst_limit must be >= throttle_rate_limit")
         if not self.producers or len({p.name for p in self.producers}) != len(self.producers):
@@ -175,7 +185,7 @@ class TransactionsApiProps:
             raise ValueError(f"authorization must be AWS_IAM or NONE, got {self.authorization!r}")
         if self.authorization == "AWS_IAM":
             covered = {route for entry in self.route_callers for route in entry.routes}
-            if missing := [r for r in ROUTES if r not in covered]:
+            if missing := [r for r in API_ROUTES if r not in covered]:
                 raise ValueError(f"with AWS_IAM every route needs its callers; none for {missing}")
         elif self.route_callers:
             raise ValueError("route_callers need signed requests (AWS_IAM): unsigned callers have no principal")
@@ -220,7 +230,9 @@ class TransactionsApi(Construct):
         transaction = ApiGatewayResource(
             self, "transaction", rest_api_id=api_id, parent_id=transactions.id, path_part="{id}"
         )
+        label = ApiGatewayResource(self, "label", rest_api_id=api_id, parent_id=transaction.id, path_part="label")
         schema_text = json.dumps(dict(props.request_schema), sort_keys=True)
+        label_schema_text = json.dumps(dict(props.label_request_schema), sort_keys=True)
         model = ApiGatewayModel(
             self,
             "request-model",
@@ -230,6 +242,15 @@ class TransactionsApi(Construct):
             content_type="application/json",
             schema=schema_text,
         )
+        label_model = ApiGatewayModel(
+            self,
+            "label-model",
+            rest_api_id=api_id,
+            name="LabelRequest",
+            description="Body of POST /transactions/{id}/label",
+            content_type="application/json",
+            schema=label_schema_text,
+        )
         body_validator = ApiGatewayRequestValidator(
             self, "body-validator", rest_api_id=api_id, name="body", validate_request_body=True,
             validate_request_parameters=False,
@@ -238,28 +259,19 @@ class TransactionsApi(Construct):
             self, "params-validator", rest_api_id=api_id, name="parameters", validate_request_body=False,
             validate_request_parameters=True,
         )
-        post = ApiGatewayMethod(
-            self,
-            "post",
-            rest_api_id=api_id,
-            resource_id=transactions.id,
-            http_method="POST",
-            authorization=props.authorization,
-            api_key_required=props.api_key_required,
-            request_validator_id=body_validator.id,
-            request_models={"application/json": model.name},
-        )
-        get = ApiGatewayMethod(
-            self,
-            "get",
-            rest_api_id=api_id,
-            resource_id=transaction.id,
-            http_method="GET",
-            authorization=props.authorization,
-            api_key_required=props.api_key_required,
-            request_validator_id=params_validator.id,
-            request_parameters={"method.request.path.id": True},
-        )
+        def method(id_: str, resource: ApiGatewayResource, http_method: str,
+                   validator: ApiGatewayRequestValidator, **request: Any) -> ApiGatewayMethod:
+            return ApiGatewayMethod(
+                self, id_, rest_api_id=api_id, resource_id=resource.id, http_method=http_method,
+                authorization=props.authorization, api_key_required=props.api_key_required,
+                request_validator_id=validator.id, **request,
+            )
+
+        post = method("post", transactions, "POST", body_validator, request_models={"application/json": model.name})
+        get = method("get", transaction, "GET", params_validator, request_parameters={"method.request.path.id": True})
+        post_label = method("post-label", label, "POST", body_validator,
+                            request_models={"application/json": label_model.name})
+        methods = (("post", post, POST_TRANSACTIONS), ("get", get, GET_TRANSACTION), ("label", post_label, POST_LABEL))
         integrations = [
             ApiGatewayIntegration(
                 self,
@@ -271,9 +283,9 @@ class TransactionsApi(Construct):
                 integration_http_method="POST",
                 uri=props.function_invoke_arn,
             )
-            for method_id, method in (("post", post), ("get", get))
+            for method_id, method, _ in methods
         ]
-        for route, source in (("post", "POST/transactions"), ("get", "GET/transactions/*")):
+        for route, _, source in methods:
             LambdaPermission(
                 self,
                 f"{route}-permission",
@@ -298,12 +310,14 @@ class TransactionsApi(Construct):
 
         self.resource_policy = self._resource_policy(props)
         static_config = hashlib.sha256(
-            json.dumps([schema_text, _GATEWAY_RESPONSES, props.api_key_required, props.authorization],
+            json.dumps([schema_text, label_schema_text, _GATEWAY_RESPONSES, props.api_key_required,
+                        props.authorization],
                        sort_keys=True).encode()
         ).hexdigest()
         moving_parts = [
-            transactions.id, transaction.id, model.id, body_validator.id, params_validator.id,
-            post.id, get.id, *(i.id for i in integrations), *(i.uri for i in integrations),
+            transactions.id, transaction.id, label.id, model.id, label_model.id, body_validator.id,
+            params_validator.id, *(method.id for _, method, _ in methods), *(i.id for i in integrations),
+            *(i.uri for i in integrations),
             *(r.id for r in responses),
             # A changed resource policy takes effect only with a new deployment.
             *([self.resource_policy.policy] if self.resource_policy else []),
@@ -315,7 +329,7 @@ class TransactionsApi(Construct):
             description="Managed by cdktf; replaced when the API definition changes",
             triggers={"redeployment": Fn.sha1(Fn.jsonencode([static_config, *moving_parts]))},
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            depends_on=[post, get, *integrations, *responses,
+            depends_on=[*(method for _, method, _ in methods), *integrations, *responses,
                         *([self.resource_policy] if self.resource_policy else [])],
         )
 

@@ -124,6 +124,13 @@ class TransactionsTable(Construct):
             PolicyStatement(sid="TransactionsScoreUpdate", actions=["dynamodb:UpdateItem"], resources=[self.table_arn])
         ]
 
+    def grant_label_updates(self) -> list[PolicyStatement]:
+        """Writing label histories onto existing items (conditional updates, inside TransactWriteItems,
+        which is authorized per contained action)."""
+        return [
+            PolicyStatement(sid="TransactionsLabelUpdate", actions=["dynamodb:UpdateItem"], resources=[self.table_arn])
+        ]
+
     def grant_index_query(self, index: str) -> list[PolicyStatement]:
         """Queries on one index (and nothing else)."""
         sid = "".join(part.capitalize() for part in index.split("-"))

@@ -108,6 +108,10 @@ class ApiAccess:
 
     producers: tuple[ApiProducer, ...]
     """Systems posting and reading transactions (POST /transactions, GET /transactions/{id})."""
+    outcome_reporters: Principals = field(default_factory=Principals)
+    """Who may report outcomes (POST /transactions/{id}/label), and only that: the analysts' and
+    the chargeback systems' roles. Required where requests are signed; never a producer, since labels
+    train the model."""
     authorization: Authorization = "AWS_IAM"
     """AWS_IAM: requests are SigV4-signed and the REST API's resource policy admits only the
     producers' principals. NONE: the API key is the only check (only with a reason)."""
@@ -134,8 +138,28 @@ class ApiAccess:
             raise AccessConfigError(f"{where}: producer names repeat: {names}")
         for producer in self.producers:
             producer.validate(where, signed=self.signed)
+        if self.signed:
+            self.outcome_reporters.validate(f"{where}, outcome_reporters")
+            self._reporters_are_not_producers(where)
         if self.custom_domain is not None:
             self.custom_domain.validate(where)
+
+
+    def _reporters_are_not_producers(self, where: str) -> None:
+        """A producer admitted as a reporter (by role or by its whole account) could write labels."""
+        producer_roles = {r for p in self.producers for r in p.principals.roles}
+        producer_accounts = {a for p in self.producers for a in p.principals.accounts}
+        reporters = self.outcome_reporters
+        shared = sorted(producer_roles & set(reporters.roles)) + sorted(producer_accounts & set(reporters.accounts))
+        shared += sorted(role for role in producer_roles if _account_of(role) in reporters.accounts)
+        if shared:
+            raise AccessConfigError(f"{where}: outcome reporters must not be producers: {shared}")
+
+
+def _account_of(role: str) -> str | None:
+    """The account of a role ARN (None for `role/<path/>name`, which is the environment's own)."""
+    parts = role.split(":")
+    return parts[4] if len(parts) > 5 else None
 
 
 CI_ROLE_PATH = "/github-deploy/"

@@ -15,6 +15,7 @@ from modules.lambda_packaging import FUNCTIONS_DIR, PackagedCode, build_function
 from stacks.config import FUNCTION_KEYS
 
 REQUEST_SCHEMA = FUNCTIONS_DIR / "transaction_api" / "schemas" / "transaction_request.schema.json"
+LABEL_REQUEST_SCHEMA = FUNCTIONS_DIR / "transaction_api" / "schemas" / "label_request.schema.json"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,13 +28,17 @@ class FunctionArtifacts:
     """Zip of the third-party dependencies layer."""
     request_schema: MappingProxyType[str, Any]
     """JSON Schema of POST /transactions bodies, shared by API Gateway and the function."""
+    label_request_schema: MappingProxyType[str, Any]
+    """JSON Schema of POST /transactions/{id}/label bodies, likewise."""
 
 
 def build_artifacts(out_dir: Path | None = None) -> FunctionArtifacts:
-    """Package every function and the layer, and load the request schema."""
+    """Package every function and the layer, and load the request schemas."""
     code: dict[str, PackagedCode] = {
         key: build_function_zip(key, out_dir / "functions" if out_dir else None) for key in FUNCTION_KEYS
     }
     layer = build_layer_zip(out_dir=out_dir / "layer" if out_dir else None)
     schema = json.loads(Path(REQUEST_SCHEMA).read_text())
-    return FunctionArtifacts(code=MappingProxyType(code), layer=layer, request_schema=MappingProxyType(schema))
+    label_schema = json.loads(Path(LABEL_REQUEST_SCHEMA).read_text())
+    return FunctionArtifacts(code=MappingProxyType(code), layer=layer, request_schema=MappingProxyType(schema),
+                             label_request_schema=MappingProxyType(label_schema))

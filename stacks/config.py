@@ -324,7 +324,10 @@ def _signed_api(suffix: str) -> ApiAccess:
     # The payment service signs with its own role in the environment's account; a producer in
     # another account is named by role ARN or account id instead.
     payments = Principals(roles=(f"role/fraud-producer-payments-{suffix}",))
-    return ApiAccess(producers=(ApiProducer(name="payments", principals=payments),))
+    # Outcomes come from the fraud analysts' case tool and the chargeback feed, each signing with its
+    # own role; neither may post transactions, and no producer may post labels.
+    reporters = Principals(roles=(f"role/fraud-analysts-{suffix}", f"role/fraud-chargebacks-{suffix}"))
+    return ApiAccess(producers=(ApiProducer(name="payments", principals=payments),), outcome_reporters=reporters)
 
 
 def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
@@ -373,7 +376,8 @@ def _environments(local_endpoint: str) -> dict[str, EnvironmentConfig]:
             authorization="NONE",
             unsigned_reason=(
                 "the emulator checks no signatures and the played API Gateway (tooling/lambda_service) "
-                "and the end-to-end tests call it with the API key only; dev, staging and prod sign"
+                "and the end-to-end tests call it with the API key only, labels included (so locally the "
+                "producer's key may post labels); dev, staging and prod sign, and keep producers off labels"
             ),
         ),
         operators_redrive_role="role/fraud-operations-local",

@@ -73,15 +73,19 @@ def function_specs(env: EnvironmentConfig, res: PipelineResources) -> MappingPro
         FunctionSpec(
             key="transaction_api",
             name="transaction-api",
-            description="Accepts and serves transactions (POST /transactions, GET /transactions/{id})",
+            description="Accepts and serves transactions and records their outcome labels "
+                        "(POST /transactions, GET /transactions/{id}, POST /transactions/{id}/label)",
             environment={
                 "TABLE_NAME": table.table_name,
+                "MERCHANT_COUNTERS_TABLE_NAME": res.merchant_counters.table_name,
                 "MAX_AMOUNT": env.max_amount, "MAX_BODY_BYTES": str(env.max_body_bytes),
                 "DAY_SHARDS": str(env.day_shards), "TRANSACTION_TTL_DAYS": str(env.transaction_ttl_days),
             },
             # Replays and concurrent copies are settled in the table itself (an id marker written in the
-            # same transaction as the record): the API keeps no idempotency records.
-            grants=table.grant_write_and_lookup(),
+            # same transaction as the record): the API keeps no idempotency records. A label updates
+            # the transaction item and, in the same transaction, its merchant's fraud counter.
+            grants=[*table.grant_write_and_lookup(), *table.grant_label_updates(),
+                    *res.merchant_counters.grant_counter_updates()],
             settings=env.function("transaction_api"),
         ),
         FunctionSpec(

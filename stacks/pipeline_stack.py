@@ -210,6 +210,7 @@ class FraudDetectionStack(TerraformStack):
                 function_name=functions["transaction_api"].function_name,
                 function_invoke_arn=functions["transaction_api"].invoke_arn,
                 request_schema=artifacts.request_schema,
+                label_request_schema=artifacts.label_request_schema,
                 kms_key_arn=key.key_arn,
                 log_retention_days=env.log_retention_days,
                 throttle_rate_limit=env.api_throttle.rate_limit,

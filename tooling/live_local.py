@@ -142,7 +142,7 @@ class LocalLive:
             f"  emulator  {endpoint['emulator_url']} (AWS_ENDPOINT_URL for any SDK or CLI, credentials test/test)\n"
             "\nTry it:\n" + "\n".join(f"  {line}" for line in curl_commands(endpoint)) +
             "".join(f"\n  (also deployed: {route})" for route in endpoint.get("routes", [])
-                    if route not in ("POST /transactions", "GET /transactions/{id}")) +
+                    if route not in CURL_ROUTES) +
             "\n\n  make alerts | make report [DATE=YYYY-MM-DD] | make logs [FN=analyzer] | make status | make down"
         )
 
@@ -248,8 +248,12 @@ class LocalLive:
         return 0
 
 
+CURL_ROUTES = ("POST /transactions", "GET /transactions/{id}", "POST /transactions/{id}/label")
+"""The routes the printed curl lines call."""
+
+
 def curl_commands(endpoint: dict[str, Any]) -> list[str]:
-    """Ready-to-paste curl lines: POST a transaction, GET it back."""
+    """Ready-to-paste curl lines: POST a transaction, GET it back, label it (an analyst's fraud call)."""
     # A transaction of the last hour (the sample's history is days old), with an id easy to GET back.
     recent = next(s for s in sample_transactions(datetime.now(UTC), "try") if s.scenario == "normal")
     example = recent.body | {"transaction_id": "try-0001"}
@@ -263,7 +267,9 @@ def curl_commands(endpoint: dict[str, Any]) -> list[str]:
     post = ["curl", "-sS", "-X", "POST", f"{base}/transactions", *auth, "-H", "Content-Type: application/json",
             "-d", json.dumps(example, separators=(",", ":"))]
     get = ["curl", "-sS", f"{base}/transactions/{example['transaction_id']}", *auth]
-    return [shlex.join(post), shlex.join(get)]
+    label = ["curl", "-sS", "-X", "POST", f"{base}/transactions/{example['transaction_id']}/label", *auth,
+             "-H", "Content-Type: application/json", "-d", '{"label":"fraud","source":"analyst"}']
+    return [shlex.join(post), shlex.join(get), shlex.join(label)]
 
 def headline(report: dict[str, Any]) -> list[str]:
     """The headline numbers of a JSON report: its scalar fields and its flat tables (e.g. decisions)."""

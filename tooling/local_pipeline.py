@@ -178,13 +178,21 @@ class LocalPipeline:
     def post_transaction(self, body: Mapping[str, Any] | str, *, api_key: str | None = "default",
                          content_type: str = "application/json") -> ApiResponse:
         """POST /transactions (api_key "default" = the stage's key, None = no key header)."""
+        return self._post("/transactions", body, api_key=api_key, content_type=content_type)
+
+    def post_label(self, transaction_id: str, body: Mapping[str, Any] | str, *, api_key: str | None = "default",
+                   content_type: str = "application/json") -> ApiResponse:
+        """POST /transactions/{id}/label (an outcome reporter's call; locally the stage's key admits it)."""
+        return self._post(f"/transactions/{transaction_id}/label", body, api_key=api_key, content_type=content_type)
+
+    def _post(self, path: str, body: Mapping[str, Any] | str, *, api_key: str | None,
+              content_type: str) -> ApiResponse:
         headers = {"Content-Type": content_type}
         if api_key is not None:
             headers["x-api-key"] = self.api.default_api_key() if api_key == "default" else api_key
         text = body if isinstance(body, str) else json.dumps(body)
-        url = self.api.local_url("/transactions")
-        return self.api.request("POST", "/transactions", body=text, url=url,
-                                headers=self.api.sign("POST", url, headers, text))
+        url = self.api.local_url(path)
+        return self.api.request("POST", path, body=text, url=url, headers=self.api.sign("POST", url, headers, text))
 
     def get_transaction(self, transaction_id: str, *, api_key: str | None = "default") -> ApiResponse:
         """GET /transactions/{id}."""

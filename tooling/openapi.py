@@ -1,6 +1,6 @@
-"""OpenAPI 3.1 description of the transaction API, generated from the same JSON Schema that API
-Gateway validates request bodies with and that the handler's model produces
-(functions/transaction_api/schemas/transaction_request.schema.json). Nothing is written by hand twice:
+"""OpenAPI 3.1 description of the transaction API, generated from the same JSON Schemas that API
+Gateway validates request bodies with and that the handler's models produce
+(functions/transaction_api/schemas/). Nothing is written by hand twice:
 change the model, regenerate the schema (`python -m transaction_api.schema` in functions/), and this
 document follows.
 
@@ -17,6 +17,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REQUEST_SCHEMA = REPO_ROOT / "functions" / "transaction_api" / "schemas" / "transaction_request.schema.json"
+LABEL_REQUEST_SCHEMA = REPO_ROOT / "functions" / "transaction_api" / "schemas" / "label_request.schema.json"
 DEFAULT_OUTPUT = REPO_ROOT / "build" / "openapi.json"
 TRANSACTION_ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
 
@@ -38,10 +39,28 @@ _ERROR = {
         "request_id": {"type": "string", "description": "API Gateway request id (absent on WAF answers)."},
     },
 }
+_LABEL_EVENT = {
+    "type": "object",
+    "required": ["label", "source", "reported_at"],
+    "properties": {
+        "label": {"type": "string", "enum": ["fraud", "legitimate"]},
+        "source": {"type": "string", "enum": ["chargeback", "analyst", "customer_report"]},
+        "reported_at": {"type": "string", "format": "date-time"},
+    },
+}
+_LABEL_PROPERTIES = {
+    "label": {"type": "string", "enum": ["fraud", "legitimate"],
+              "description": "The effective label: the event with the latest reported_at (at the same moment, "
+                             "chargeback over analyst over customer_report)."},
+    "label_source": {"type": "string", "enum": ["chargeback", "analyst", "customer_report"]},
+    "label_reported_at": {"type": "string", "format": "date-time"},
+    "labels": {"type": "array", "description": "Every label event, oldest first.", "items": _LABEL_EVENT},
+}
 _RECORD = {
     "type": "object",
     "description": "The stored transaction: the request fields as stored, `received_at`, and once scored "
-                   "`risk_score`, `decision`, `reasons`, `model_version`, `top_features`, `scored_at`. "
+                   "`risk_score`, `decision`, `reasons`, `model_version`, `top_features`, `scored_at`; once "
+                   "labelled `label`, `label_source`, `label_reported_at` and the history `labels`. "
                    "`amount` is always a string with two decimals.",
     "required": ["transaction_id", "amount", "currency", "customer_id", "timestamp", "received_at", "request_id"],
     "properties": {
@@ -58,8 +77,16 @@ _RECORD = {
                          "items": {"type": "object", "required": ["feature", "value", "contribution"],
                                    "properties": {"feature": {"type": "string"}, "value": {"type": "number"},
                                                   "contribution": {"type": "number"}}}},
+        **_LABEL_PROPERTIES,
         "request_id": {"type": "string"},
     },
+}
+_LABELS = {
+    "type": "object",
+    "description": "The transaction's labels after the request: the effective one and the whole history.",
+    "required": ["transaction_id", "label", "label_source", "label_reported_at", "labels", "request_id"],
+    "properties": {"transaction_id": {"type": "string", "pattern": TRANSACTION_ID_PATTERN}, **_LABEL_PROPERTIES,
+                   "request_id": {"type": "string"}},
 }
 
 
@@ -98,9 +125,12 @@ def _response(description: str, schema: dict[str, Any], headers: dict[str, Any] 
     return response
 
 
-def build_document(request_schema: dict[str, Any], *, max_body_bytes: int = 8192) -> dict[str, Any]:
-    """The OpenAPI document of both routes, with the request body schema converted from `request_schema`."""
+def build_document(request_schema: dict[str, Any], label_request_schema: dict[str, Any], *,
+                   max_body_bytes: int = 8192) -> dict[str, Any]:
+    """The OpenAPI document of every route, with the request body schemas converted from the draft-4 ones."""
     request = {"$ref": "#/components/schemas/TransactionRequest"}
+    id_parameter = {"name": "id", "in": "path", "required": True,
+                    "schema": {"type": "string", "pattern": TRANSACTION_ID_PATTERN}}
     error = {"$ref": "#/components/schemas/Error"}
     record = {"$ref": "#/components/schemas/TransactionRecord"}
     common = {
@@ -152,12 +182,39 @@ def build_document(request_schema: dict[str, Any], *, max_body_bytes: int = 8192
                 "get": {
                     "operationId": "getTransaction",
                     "summary": "A stored transaction with its score once analysed",
-                    "parameters": [{"name": "id", "in": "path", "required": True,
-                                    "schema": {"type": "string", "pattern": TRANSACTION_ID_PATTERN}}],
+                    "parameters": [id_parameter],
                     "responses": {
                         "200": _response("The transaction.", record),
                         "400": _response("An id that cannot match the transaction_id rule.", error),
                         "404": _response("No such transaction.", error),
+                        **common,
+                    },
+                }
+            },
+            "/transactions/{id}/label": {
+                "post": {
+                    "operationId": "labelTransaction",
+                    "summary": "Report an outcome (fraud or legitimate) on a transaction",
+                    "description": "Callable only by the environment's outcome reporters (analysts' and "
+                                   "chargeback systems' roles), never by transaction producers. Each label is an "
+                                   "event of the transaction's history; the same event again changes nothing.",
+                    "parameters": [id_parameter],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LabelRequest"}}},
+                    },
+                    "responses": {
+                        "201": _response("A new label event, recorded.", {"$ref": "#/components/schemas/Labels"}),
+                        "200": _response("The same event (label, source, reported_at) again: nothing written.",
+                                         {"$ref": "#/components/schemas/Labels"}),
+                        "400": _response("Malformed body, invalid fields or id (each one listed), or reported_at "
+                                         "before the transaction.", error),
+                        "404": _response("No such transaction.", error),
+                        "409": _response("The same source reported a different label at the same reported_at, the "
+                                         "history is full, or labels of the transaction kept changing "
+                                         "concurrently (Retry-After).", error),
+                        "413": _response("Body larger than the environment's limit.", error),
+                        "415": _response("Content type other than application/json (UTF-8).", error),
                         **common,
                     },
                 }
@@ -175,6 +232,8 @@ def build_document(request_schema: dict[str, Any], *, max_body_bytes: int = 8192
             "schemas": {
                 "TransactionRequest": to_openapi_schema(request_schema),
                 "TransactionRecord": _RECORD,
+                "LabelRequest": to_openapi_schema(label_request_schema),
+                "Labels": _LABELS,
                 "Error": _ERROR,
             },
         },
@@ -189,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # Every environment has the same limit today; prod's is the one clients integrate against.
     limit = load_environments()["prod"].max_body_bytes
-    document = build_document(json.loads(REQUEST_SCHEMA.read_text(encoding="utf-8")), max_body_bytes=limit)
+    document = build_document(json.loads(REQUEST_SCHEMA.read_text(encoding="utf-8")),
+                              json.loads(LABEL_REQUEST_SCHEMA.read_text(encoding="utf-8")), max_body_bytes=limit)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(output)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 
+from fraudlib.labels import LabelEvent, LabelHistory, LabelSource, Outcome, epoch_seconds_up
 from fraudlib.scores import Decision, FeatureContribution, RuleHit, ScoreResult
 from fraudlib.timestamps import UtcMoment, utc_text
 
@@ -88,6 +89,19 @@ class TransactionItem(TransactionFields):
     transactions."""
     scored_at: UtcMoment | None = None
     """Set by the analyzer (with score, decision, reasons and model version) once the transaction is scored."""
+    labels: tuple[LabelEvent, ...] = ()
+    """Every outcome reported on the transaction, in `fraudlib.labels` order (written by the label route)."""
+    label: Outcome | None = None
+    """The effective label: the latest event of `labels`."""
+    label_source: LabelSource | None = None
+    """Who reported the effective label."""
+    label_reported_at: UtcMoment | None = None
+    """When the effective label was reported."""
+    fraud_reported_at: int | None = None
+    """Epoch seconds (rounded up) since when the transaction has been effectively fraud; absent unless
+    the effective label is fraud. What features of later transactions compare with their own time."""
+    label_version: Annotated[int, Field(ge=1)] | None = None
+    """Number of label writes so far: the condition of the next one (optimistic concurrency)."""
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> TransactionItem:
@@ -97,7 +111,7 @@ class TransactionItem(TransactionFields):
     def to_item(self) -> dict[str, Any]:
         """The attribute map to store: absent values left out, numbers exact, moments as text."""
         item = self.model_dump(exclude_none=True)
-        for empty in ("reasons", "top_features"):
+        for empty in ("reasons", "top_features", "labels"):
             if not item[empty]:
                 del item[empty]
         return item
@@ -107,13 +121,21 @@ class TransactionItem(TransactionFields):
         """Whether the analyzer has written a score."""
         return self.risk_score is not None
 
+    @property
+    def label_history(self) -> LabelHistory:
+        """The stored label events as a history."""
+        return LabelHistory.of(self.labels)
 
-PUBLIC_ATTRIBUTES: frozenset[str] = frozenset(TransactionFields.model_fields) | {
+
+LABEL_VIEW_ATTRIBUTES: frozenset[str] = frozenset({"label", "label_source", "label_reported_at", "labels"})
+"""What a client sees of a transaction's labels: the effective label, its source and time, the history."""
+
+PUBLIC_ATTRIBUTES: frozenset[str] = frozenset(TransactionFields.model_fields) | LABEL_VIEW_ATTRIBUTES | {
     "risk_score", "decision", "reasons", "model_version", "top_features", "scored_at",
 }
 """Attributes a client may see. Storage bookkeeping (`day_shard`, `request_fingerprint`,
-`expires_at`) stays internal, and an allow-list keeps anything added to the item later internal
-until it is deliberately published."""
+`expires_at`, `label_version`, `fraud_reported_at`) stays internal, and an allow-list keeps anything
+added to the item later internal until it is deliberately published."""
 
 
 def reason_maps(reasons: tuple[RuleHit, ...]) -> list[dict[str, Any]]:
@@ -137,6 +159,24 @@ def score_attributes(result: ScoreResult, scored_at: datetime) -> dict[str, Any]
         "model_version": result.model_version,
         "top_features": feature_maps(result.top_features),
         "scored_at": utc_text(scored_at),
+    }
+
+
+def label_attributes(history: LabelHistory, version: int) -> dict[str, Any]:
+    """The attributes the label route sets on an item for a non-empty `history` as its `version`th
+    label write, in the item's own format; `fraud_reported_at` is None when it must be removed."""
+    effective = history.effective
+    if effective is None:
+        raise ValueError("a label write needs at least one event")
+    since = history.fraud_since
+    stored = effective.model_dump()
+    return {
+        "labels": [event.model_dump() for event in history.events],
+        "label": stored["label"],
+        "label_source": stored["source"],
+        "label_reported_at": stored["reported_at"],
+        "fraud_reported_at": None if since is None else epoch_seconds_up(since),
+        "label_version": version,
     }
 
 

@@ -1,7 +1,8 @@
 """Lambda entry point of the transaction API (`transaction_api.app.handler`).
 
-Wiring only: HTTP concerns and Powertools here, rules in `transaction_api.service`, DynamoDB behind
-`transaction_api.repository`.
+Wiring only: HTTP concerns and Powertools here, rules in `transaction_api.service` (transactions) and
+`transaction_api.label_service` (outcome labels), DynamoDB behind `transaction_api.repository` and
+`transaction_api.label_repository`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,18 @@ from fraudlib.tracing import TRACED_LIBRARIES
 from pydantic import ValidationError
 
 from transaction_api import dependencies
-from transaction_api.errors import RequestInProgressError, TransactionConflictError
+from transaction_api.errors import (
+    LabelBeforeTransactionError,
+    LabelConflictError,
+    LabelHistoryFullError,
+    RequestInProgressError,
+    TransactionConflictError,
+    TransactionNotFoundError,
+)
 from transaction_api.fingerprint import request_fingerprint
 from transaction_api.json_body import MalformedJsonError, parse_json
-from transaction_api.records import public_view
+from transaction_api.label_request import LabelRequest
+from transaction_api.records import label_view, public_view
 from transaction_api.request_checks import (
     UndecodableBodyError,
     body_bytes,
@@ -29,7 +38,7 @@ from transaction_api.request_checks import (
 )
 from transaction_api.responses import error_response, json_response
 from transaction_api.settings import get_settings
-from transaction_api.transaction_request import TransactionRequest
+from transaction_api.transaction_request import PATTERN_REASONS, TransactionRequest
 from transaction_api.validation_context import ValidationLimits
 from transaction_api.validation_errors import FieldError, field_errors
 
@@ -67,24 +76,38 @@ def _rejected(status_code: int, error: str, message: str, fields: list[FieldErro
     return error_response(status_code, error, message, _request_id(), fields)
 
 
-@app.post("/transactions")
-def create_transaction() -> Response:
-    """Validate and store a transaction: 201 new, 200 replay, 4xx with nothing written."""
+def _conflict(error: str, message: str, *, retry: bool = False) -> Response:
+    """A 409: the request collides with what is stored (or, with `retry`, with a write in progress)."""
+    _count("Conflicts")
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if retry else None
+    return error_response(409, error, message, _request_id(), headers=headers)
+
+
+def _json_document(max_body_bytes: int) -> Any:
+    """The request's JSON body, or the 4xx response refusing it: 415 not JSON, 413 too large, 400
+    undecodable or malformed. The same checks, in the same order, for every route that takes a body."""
     event = app.current_event
-    settings = get_settings()
     if not is_json_content_type(event.headers.get("content-type")):
         return _rejected(415, "unsupported_media_type", "Content-Type must be application/json")
     try:
         raw = body_bytes(event.body, event.is_base64_encoded or False)
     except UndecodableBodyError:
         return _rejected(400, "malformed_body", "The request body could not be decoded")
-    if len(raw) > settings.max_body_bytes:
-        limit = settings.max_body_bytes
-        return _rejected(413, "payload_too_large", f"The body must not exceed {limit} bytes")
+    if len(raw) > max_body_bytes:
+        return _rejected(413, "payload_too_large", f"The body must not exceed {max_body_bytes} bytes")
     try:
-        document = parse_json(raw)
+        return parse_json(raw)
     except MalformedJsonError:
         return _rejected(400, "malformed_json", "The request body is not valid JSON")
+
+
+@app.post("/transactions")
+def create_transaction() -> Response:
+    """Validate and store a transaction: 201 new, 200 replay, 4xx with nothing written."""
+    settings = get_settings()
+    document = _json_document(settings.max_body_bytes)
+    if isinstance(document, Response):
+        return document
 
     limits = ValidationLimits(max_amount=settings.max_amount)
     try:
@@ -95,20 +118,11 @@ def create_transaction() -> Response:
     try:
         result = dependencies.transaction_service().create(request, request_fingerprint(request))
     except TransactionConflictError:
-        _count("Conflicts")
         logger.info("transaction id conflict", extra={"transaction_id": request.transaction_id})
-        return error_response(
-            409, "conflict", "This transaction_id was already used with a different body", _request_id()
-        )
+        return _conflict("conflict", "This transaction_id was already used with a different body")
     except RequestInProgressError:
-        _count("Conflicts")
-        return error_response(
-            409,
-            "request_in_progress",
-            "A request with this transaction_id is being processed; retry shortly",
-            _request_id(),
-            headers={"Retry-After": RETRY_AFTER_SECONDS},
-        )
+        return _conflict("request_in_progress", "A request with this transaction_id is being processed; retry shortly",
+                         retry=True)
 
     record = public_view(result.item)
     transaction_id = result.item.transaction_id
@@ -129,22 +143,70 @@ def _location(transaction_id: str) -> str:
     return f"{called.rstrip('/')}/{transaction_id}"
 
 
+_BAD_ID = FieldError("transaction_id", PATTERN_REASONS["transaction_id"])
+
+
+def _not_found() -> Response:
+    _count("TransactionsNotFound")
+    return error_response(404, "not_found", "No transaction with this id", _request_id())
+
+
 @app.get("/transactions/<transaction_id>")
 def get_transaction(transaction_id: str) -> Response:
     """The stored transaction with its score once analysed: 200, 400 for an impossible id, else 404."""
     if not is_valid_transaction_id(transaction_id):
-        return _rejected(
-            400,
-            "validation_failed",
-            "The transaction id is not valid",
-            [FieldError("transaction_id", "must be 1-64 characters from A-Z, a-z, 0-9, '_' and '-'")],
-        )
+        return _rejected(400, "validation_failed", "The transaction id is not valid", [_BAD_ID])
     item = dependencies.transaction_service().get(transaction_id)
     if item is None:
-        _count("TransactionsNotFound")
-        return error_response(404, "not_found", "No transaction with this id", _request_id())
+        return _not_found()
     _count("TransactionsRetrieved")
     return json_response(200, public_view(item), _request_id())
+
+
+@app.post("/transactions/<transaction_id>/label")
+def label_transaction(transaction_id: str) -> Response:
+    """Record an outcome on a transaction: 201 new event, 200 replay, 404 unknown id, 409 conflict,
+    4xx with nothing written for a bad request (every bad field named, the id included)."""
+    settings = get_settings()
+    document = _json_document(settings.max_body_bytes)
+    if isinstance(document, Response):
+        return document
+    service = dependencies.label_service()
+    now = service.now()
+    bad_id = [] if is_valid_transaction_id(transaction_id) else [_BAD_ID]
+    try:
+        request = LabelRequest.model_validate(document, context=ValidationLimits(now=now).as_context())
+    except ValidationError as exc:
+        return _rejected(400, "validation_failed", "The request has invalid fields", [*bad_id, *field_errors(exc)])
+    if bad_id:
+        return _rejected(400, "validation_failed", "The transaction id is not valid", bad_id)
+
+    logger.append_keys(transaction_id=transaction_id)
+    try:
+        result = service.record(transaction_id, request.event(now))
+    except TransactionNotFoundError:
+        return _not_found()
+    except LabelBeforeTransactionError:
+        return _rejected(400, "validation_failed", "The request has invalid fields",
+                         [FieldError("reported_at", "must not be before the transaction's timestamp")])
+    except LabelConflictError:
+        logger.info("label conflict", extra={"source": request.source})
+        return _conflict("conflict", "This source already reported a different label at this reported_at")
+    except LabelHistoryFullError:
+        return _conflict("label_history_full", "This transaction holds the most labels it may keep")
+    except RequestInProgressError:
+        return _conflict("request_in_progress", "Labels of this transaction are being written; retry shortly",
+                         retry=True)
+
+    view = label_view(result.item)
+    if not result.created:
+        _count("LabelReplays")
+        logger.info("label replay")
+        return json_response(200, view, _request_id())
+    _count("LabelsRecorded")
+    logger.info("label recorded", extra={"label": request.label, "source": request.source,
+                                         "effective_label": result.item.label})
+    return json_response(201, view, _request_id())
 
 
 @app.not_found

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from transaction_api.label_repository import LabelRepository
+from transaction_api.label_service import LabelService
 from transaction_api.repository import TransactionRepository
 from transaction_api.service import StoragePolicy, TransactionService
 from transaction_api.settings import get_settings
@@ -41,7 +43,19 @@ def transaction_service() -> TransactionService:
     )
 
 
+@functools.cache
+def label_service() -> LabelService:
+    """The label rules over the transactions and merchant counters tables (built on the first label
+    request only: POST /transactions never creates it)."""
+    settings = get_settings()
+    client = dynamodb_client()
+    return LabelService(
+        TransactionRepository(client, settings.table_name),
+        LabelRepository(client, settings.table_name, settings.merchant_counters_table_name),
+    )
+
+
 def reset() -> None:
     """Forget every cached object (used when the environment changes, e.g. between tests)."""
-    for factory in (dynamodb_client, transaction_service, get_settings):
+    for factory in (dynamodb_client, transaction_service, label_service, get_settings):
         factory.cache_clear()

@@ -13,3 +13,19 @@ class TransactionConflictError(Exception):
 
 class RequestInProgressError(Exception):
     """A request with the same transaction id is being processed right now."""
+
+
+class TransactionNotFoundError(Exception):
+    """No transaction with this id is stored."""
+
+
+class LabelConflictError(Exception):
+    """The same source already reported a different label at the same moment."""
+
+
+class LabelBeforeTransactionError(Exception):
+    """A label reported before its transaction took place."""
+
+
+class LabelHistoryFullError(Exception):
+    """The transaction already holds the most label events one item may keep."""

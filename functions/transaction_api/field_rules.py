@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import ipaddress
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -85,34 +85,56 @@ def parse_timestamp(value: Any, limits: ValidationLimits) -> int:
     """Epoch seconds (UTC) from integer epoch seconds or an ISO 8601 date-time with an offset."""
     if isinstance(value, int) and not isinstance(value, bool):
         epoch = value
-    elif isinstance(value, str):
-        if not _TIMESTAMP_TEXT.fullmatch(value):
-            raise PydanticCustomError(
-                "timestamp_format",
-                "must be an ISO 8601 date-time with a timezone, e.g. 2024-05-01T12:30:00Z",
-            )
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise PydanticCustomError("timestamp_invalid", "is not a valid date-time") from None
+    else:
         # Integer arithmetic (no float); sub-second precision is dropped because the table's
         # sort key is whole epoch seconds.
-        epoch = calendar.timegm(moment.utctimetuple())
-    else:
-        raise PydanticCustomError(
-            "timestamp_type", "must be integer epoch seconds or an ISO 8601 date-time string"
-        )
+        epoch = calendar.timegm(_moment_text(value).utctimetuple())
+    _not_in_future(epoch, limits)
     now = limits.now.timestamp()
-    if epoch > now + MAX_FUTURE_SKEW.total_seconds():
-        raise PydanticCustomError(
-            "timestamp_future", "must not be more than {minutes} minutes in the future",
-            {"minutes": int(MAX_FUTURE_SKEW.total_seconds() // 60)},
-        )
     if epoch < now - MAX_AGE.total_seconds():
         raise PydanticCustomError(
             "timestamp_too_old", "must not be more than {days} days in the past", {"days": MAX_AGE.days}
         )
     return epoch
+
+
+def parse_reported_at(value: Any, limits: ValidationLimits) -> datetime:
+    """When an outcome was reported: epoch seconds or an ISO 8601 date-time with an offset, in UTC,
+    kept to the millisecond (the precision of stored moments), not in the future. How old it may be
+    is bounded by its transaction (a label cannot precede it), which only the stored item knows."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        _not_in_future(value, limits)
+        if value < 0:
+            raise PydanticCustomError("timestamp_negative", "must not be before 1970-01-01T00:00:00Z")
+        return datetime.fromtimestamp(value, UTC)
+    moment = _moment_text(value).astimezone(UTC)
+    _not_in_future(calendar.timegm(moment.utctimetuple()), limits)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _moment_text(value: Any) -> datetime:
+    """An ISO 8601 date-time with an offset, from text; other types and spellings are refused."""
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "timestamp_type", "must be integer epoch seconds or an ISO 8601 date-time string"
+        )
+    if not _TIMESTAMP_TEXT.fullmatch(value):
+        raise PydanticCustomError(
+            "timestamp_format",
+            "must be an ISO 8601 date-time with a timezone, e.g. 2024-05-01T12:30:00Z",
+        )
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("timestamp_invalid", "is not a valid date-time") from None
+
+
+def _not_in_future(epoch: int, limits: ValidationLimits) -> None:
+    if epoch > limits.now.timestamp() + MAX_FUTURE_SKEW.total_seconds():
+        raise PydanticCustomError(
+            "timestamp_future", "must not be more than {minutes} minutes in the future",
+            {"minutes": int(MAX_FUTURE_SKEW.total_seconds() // 60)},
+        )
 
 
 def parse_coordinate(value: Any, bound: int) -> Decimal:

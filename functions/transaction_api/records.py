@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fraudlib.sharding import day_shard
-from fraudlib.transaction_item import PUBLIC_ATTRIBUTES, TransactionItem
+from fraudlib.transaction_item import LABEL_VIEW_ATTRIBUTES, PUBLIC_ATTRIBUTES, TransactionItem
 
 from transaction_api.transaction_request import TransactionRequest
 
@@ -50,5 +50,14 @@ def public_view(item: TransactionItem) -> dict[str, Any]:
     view = item.model_dump(include=set(PUBLIC_ATTRIBUTES), exclude_none=True)
     if not item.reasons:
         view.pop("reasons", None)
+    if not item.labels:
+        view.pop("labels", None)
     view["amount"] = f"{item.amount:.2f}"
     return view
+
+
+def label_view(item: TransactionItem) -> dict[str, Any]:
+    """What the label route answers: the transaction id, its effective label, source and time, and
+    the whole history (the same attributes GET shows)."""
+    return {"transaction_id": item.transaction_id,
+            **item.model_dump(include=set(LABEL_VIEW_ATTRIBUTES), exclude_none=True)}

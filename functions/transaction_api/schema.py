@@ -1,4 +1,5 @@
-"""The API Gateway request model for `POST /transactions`, generated from `TransactionRequest`.
+"""The API Gateway request models, generated from the handler's own models: `POST /transactions`
+from `TransactionRequest`, `POST /transactions/{id}/label` from `LabelRequest`.
 
 API Gateway validates request bodies against JSON Schema draft 4 only, so pydantic's output
 (draft 2020-12) is rewritten: `$defs`/`$ref` are inlined, optional fields lose their `null`
@@ -7,8 +8,8 @@ become the draft-4 boolean form and `const` becomes a one-value `enum`.
 
 Regenerate the committed file after changing the model (run from `functions/`):
 
-    python -m transaction_api.schema          # rewrite schemas/transaction_request.schema.json
-    python -m transaction_api.schema --check  # exit 1 if the committed file is stale
+    python -m transaction_api.schema          # rewrite the files in schemas/
+    python -m transaction_api.schema --check  # exit 1 if a committed file is stale
 """
 
 from __future__ import annotations
@@ -18,9 +19,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
+from transaction_api.label_request import LabelRequest
 from transaction_api.transaction_request import TransactionRequest
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "transaction_request.schema.json"
+LABEL_SCHEMA_PATH = Path(__file__).parent / "schemas" / "label_request.schema.json"
+SCHEMAS: tuple[tuple[type[BaseModel], Path], ...] = (
+    (TransactionRequest, SCHEMA_PATH),
+    (LabelRequest, LABEL_SCHEMA_PATH),
+)
+"""Every request model and the committed file of its API Gateway model."""
 DRAFT4_URI = "http://json-schema.org/draft-04/schema#"
 
 DRAFT4_KEYWORDS = frozenset(
@@ -39,9 +49,9 @@ _SUBSCHEMA_MAPS = ("properties", "patternProperties", "definitions")
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 
 
-def api_gateway_request_schema() -> dict[str, Any]:
-    """The draft-4 JSON Schema for the `POST /transactions` body."""
-    generated = TransactionRequest.model_json_schema(mode="validation")
+def api_gateway_request_schema(model: type[BaseModel] = TransactionRequest) -> dict[str, Any]:
+    """The draft-4 JSON Schema of a request body (default: the `POST /transactions` body)."""
+    generated = model.model_json_schema(mode="validation")
     definitions = generated.pop("$defs", {})
     draft4 = _to_draft4(generated, definitions)
     _assert_draft4(draft4)
@@ -122,22 +132,25 @@ def _assert_draft4(node: Any, path: str = "#") -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the schema file, or with `--check` report whether the committed one is current."""
+    """Write the schema files, or with `--check` report whether the committed ones are current."""
     parser = argparse.ArgumentParser(prog="python -m transaction_api.schema", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare, exit 1 when stale")
     args = parser.parse_args(argv)
-    expected = render(api_gateway_request_schema())
-    if args.check:
-        current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else ""
-        if current != expected:
-            print(f"{SCHEMA_PATH} is stale: run python -m transaction_api.schema")
-            return 1
-        print(f"{SCHEMA_PATH} is up to date")
-        return 0
-    SCHEMA_PATH.parent.mkdir(parents=True, exist_ok=True)
-    SCHEMA_PATH.write_text(expected, encoding="utf-8")
-    print(f"wrote {SCHEMA_PATH}")
-    return 0
+    stale = 0
+    for model, path in SCHEMAS:
+        expected = render(api_gateway_request_schema(model))
+        if args.check:
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != expected:
+                print(f"{path} is stale: run python -m transaction_api.schema")
+                stale = 1
+            else:
+                print(f"{path} is up to date")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(expected, encoding="utf-8")
+        print(f"wrote {path}")
+    return stale
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ class ApiSettings(FunctionSettings):
 
     table_name: RequiredText
     """The transactions table (records and per-id markers)."""
+    merchant_counters_table_name: RequiredText
+    """The merchant counters table: a label that turns a transaction fraud (or back) moves its
+    merchant's fraud counter."""
     max_amount: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
     """Upper bound for `amount`."""
     max_body_bytes: PositiveInt

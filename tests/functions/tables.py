@@ -1,7 +1,7 @@
 """The deployed table shapes, for handler tests under moto: one definition instead of one per function.
 
-Mirrors modules/transactions_table.py, modules/idempotency_table.py and
-modules/merchant_counters_table.py (keys, indexes, projections).
+Mirrors modules/transactions_table.py, modules/idempotency_table.py and modules/merchant_counters_table.py
+(keys, indexes, projections).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def create_idempotency_table(client: Any, name: str) -> None:
 
 
 def create_merchant_counters_table(client: Any, name: str) -> None:
-    """The merchant counters table: one item per `merchant_key`."""
+    """The merchant counters table: one item per terminal or merchant, `merchant_key` key."""
     from fraudlib.merchant_counters import KEY_ATTRIBUTE
 
     client.create_table(

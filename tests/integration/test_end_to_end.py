@@ -154,6 +154,46 @@ def test_the_api_serves_the_scored_record(run: Run) -> None:
     assert {r["rule"] for r in response.json()["reasons"]} >= set(blocked.expected_rules)
 
 
+def _fraud_counter(run: Run, sample: SampleTransaction) -> int:
+    """The merchant fraud counter of the sample's terminal (or merchant) and day, in the emulator."""
+    environment = run.pipeline.service.package(run.pipeline.api_function).environment
+    body = sample.body
+    key = f"terminal#{body['terminal_id']}" if body.get("terminal_id") else f"merchant#{body['merchant_id']}"
+    item = run.pipeline.clients.client("dynamodb").get_item(
+        TableName=environment["MERCHANT_COUNTERS_TABLE_NAME"], Key={"merchant_key": {"S": key}},
+        ConsistentRead=True).get("Item", {})
+    day = datetime.fromtimestamp(sample.timestamp, UTC).date().isoformat()
+    return int(item.get(f"fraud#{day}", {}).get("N", "0"))
+
+
+def test_outcome_labels_go_through_the_gateway_and_come_back_with_get(run: Run) -> None:
+    blocked = next(s for s in run.samples if s.expected_decision == "block")
+    scored = run.pipeline.stored_item(blocked.transaction_id)
+    assert scored is not None
+    frauds_before = _fraud_counter(run, blocked)
+    analyst = {"label": "legitimate", "source": "analyst", "reported_at": blocked.timestamp + 1}
+    chargeback = {"label": "fraud", "source": "chargeback", "reported_at": blocked.timestamp + 2}
+
+    assert run.pipeline.post_label(blocked.transaction_id, analyst).status_code == 201
+    assert run.pipeline.post_label(blocked.transaction_id, chargeback).status_code == 201
+    assert run.pipeline.post_label(blocked.transaction_id, chargeback).status_code == 200  # a replay
+    assert run.pipeline.post_label(blocked.transaction_id, {**chargeback, "label": "legitimate"}).status_code == 409
+    assert run.pipeline.post_label("e2e-no-such-id", chargeback).status_code == 404
+    refused = run.pipeline.post_label(blocked.transaction_id, {"label": "stolen", "source": "analyst"})
+    assert refused.status_code == 400 and "stolen" in refused.json()["message"]  # the deployed model, at the gateway
+    assert run.pipeline.post_label(blocked.transaction_id, "label=fraud", content_type="text/plain").status_code == 415
+
+    record = run.pipeline.get_transaction(blocked.transaction_id).json()
+    assert (record["label"], record["label_source"]) == ("fraud", "chargeback")
+    assert [(e["source"], e["label"]) for e in record["labels"]] == [("analyst", "legitimate"), ("chargeback", "fraud")]
+    assert record["risk_score"] == scored["risk_score"]  # a label never rescores
+    # The merchant's fraud counter of the transaction's day moved once, in the label's own transaction.
+    assert _fraud_counter(run, blocked) == frauds_before + 1
+    # The two label writes are MODIFY records: the analyzer's filter drops them, nothing is scored again.
+    again = run.pipeline.drive_stream()
+    assert again.failure_records == [] and again.invocations == 0 and again.records_filtered_out >= 2
+
+
 def test_run_pipeline_summarizes_a_whole_run(local_deployment: Any, tmp_path_factory: pytest.TempPathFactory,
                                              run: Run) -> None:
     del run  # ordered after the step-by-step run, which it must not disturb

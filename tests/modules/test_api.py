@@ -12,6 +12,8 @@ from terraform_json import at_path, ref, referenced_policy, statement
 
 from modules.api import (
     ACCESS_LOG_FORMAT,
+    LABEL_ROUTES,
+    POST_LABEL,
     ROUTES,
     Callers,
     CustomDomainProps,
@@ -28,6 +30,7 @@ SUFFIXES = {"fraud-detection-dev": "dev", "fraud-detection-staging": "stg", "fra
 
 REQUEST_SCHEMA = Path(__file__).resolve().parents[2] / "functions" / "transaction_api" / "schemas" / (
     "transaction_request.schema.json")
+LABEL_REQUEST_SCHEMA = REQUEST_SCHEMA.with_name("label_request.schema.json")
 
 
 def _id(synthesized: SynthesizedApp, stack: str, resource_type: str, path: str) -> str:
@@ -53,6 +56,26 @@ def test_regional_api_with_transactions_and_transaction_resources(synthesized: S
     assert transactions["parent_id"] == _api_ref(synthesized, stack, "root_resource_id")
     assert transaction["path_part"] == "{id}"
     assert transaction["parent_id"] == ref("aws_api_gateway_resource", transactions_id, "id")
+    _, label = at_path(resources, "api/label")
+    assert label["path_part"] == "label"
+    assert label["parent_id"] == ref("aws_api_gateway_resource", _id(synthesized, stack, "aws_api_gateway_resource",
+                                                                     "api/transaction"), "id")
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+def test_post_label_validates_the_body_against_the_label_schema(synthesized: SynthesizedApp, stack: str) -> None:
+    _, method = _method(synthesized, stack, "post-label")
+    validator_id = _id(synthesized, stack, "aws_api_gateway_request_validator", "api/body-validator")
+    model_id, model = at_path(synthesized.resources(stack, "aws_api_gateway_model"), "api/label-model")
+    assert method["http_method"] == "POST"
+    assert method["resource_id"] == ref("aws_api_gateway_resource",
+                                        _id(synthesized, stack, "aws_api_gateway_resource", "api/label"), "id")
+    assert method["api_key_required"] is True
+    assert method["authorization"] == ("NONE" if stack == "fraud-detection-local" else "AWS_IAM")
+    assert method["request_validator_id"] == ref("aws_api_gateway_request_validator", validator_id, "id")
+    assert method["request_models"] == {"application/json": ref("aws_api_gateway_model", model_id, "name")}
+    assert model["name"] == "LabelRequest" and model["content_type"] == "application/json"
+    assert json.loads(model["schema"]) == json.loads(LABEL_REQUEST_SCHEMA.read_text())
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
@@ -89,9 +112,9 @@ def test_get_requires_the_id_path_parameter(synthesized: SynthesizedApp, stack: 
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-@pytest.mark.parametrize("route", ["post", "get"])
+@pytest.mark.parametrize("route", ["post", "get", "label"])
 def test_routes_proxy_to_the_transaction_api_function(synthesized: SynthesizedApp, stack: str, route: str) -> None:
-    method_id, _ = _method(synthesized, stack, route)
+    method_id, _ = _method(synthesized, stack, "post-label" if route == "label" else route)
     function_id = _id(synthesized, stack, "aws_lambda_function", "transaction-api/function")
     _, integration = at_path(synthesized.resources(stack, "aws_api_gateway_integration"), f"api/{route}-integration")
     assert integration["type"] == "AWS_PROXY"
@@ -102,7 +125,8 @@ def test_routes_proxy_to_the_transaction_api_function(synthesized: SynthesizedAp
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-@pytest.mark.parametrize(("route", "source"), [("post", "POST/transactions"), ("get", "GET/transactions/*")])
+@pytest.mark.parametrize(("route", "source"), [("post", "POST/transactions"), ("get", "GET/transactions/*"),
+                                               ("label", "POST/transactions/*/label")])
 def test_invoke_permission_is_scoped_to_each_route(
     synthesized: SynthesizedApp, stack: str, route: str, source: str
 ) -> None:
@@ -182,12 +206,13 @@ def _resource_policy(synthesized: SynthesizedApp, stack: str) -> tuple[dict, lis
 
 
 @pytest.mark.parametrize("stack", SIGNED_STACKS)
-def test_signed_environments_admit_only_the_producers_roles_to_every_route(
+def test_signed_environments_admit_only_the_producers_roles_to_the_transaction_routes(
     synthesized: SynthesizedApp, stack: str
 ) -> None:
     policy, statements = _resource_policy(synthesized, stack)
     assert policy["rest_api_id"] == _api_ref(synthesized, stack, "id")
-    assert [s["sid"] for s in statements] == ["ProducersRoles", "ProducersOnly"]
+    assert [s["sid"] for s in statements] == ["ProducersRoles", "ProducersOnly", "OutcomeReportersRoles",
+                                              "OutcomeReportersOnly"]
     routes = [f"{_api_ref(synthesized, stack, 'execution_arn')}/*/{route}" for route in ROUTES]
     allow, deny = statement(statements, "ProducersRoles"), statement(statements, "ProducersOnly")
     [producer] = allow["condition"][0]["values"]
@@ -199,6 +224,25 @@ def test_signed_environments_admit_only_the_producers_roles_to_every_route(
         assert stmt["resources"] == routes
         assert stmt["principals"] == [{"type": "AWS", "identifiers": ["*"]}]
         assert stmt["condition"] == [{"test": test, "variable": "aws:PrincipalArn", "values": [producer]}]
+
+
+@pytest.mark.parametrize("stack", SIGNED_STACKS)
+def test_signed_environments_admit_only_the_outcome_reporters_to_the_label_route(
+    synthesized: SynthesizedApp, stack: str
+) -> None:
+    _, statements = _resource_policy(synthesized, stack)
+    allow, deny = statement(statements, "OutcomeReportersRoles"), statement(statements, "OutcomeReportersOnly")
+    routes = [f"{_api_ref(synthesized, stack, 'execution_arn')}/*/{route}" for route in LABEL_ROUTES]
+    reporters = allow["condition"][0]["values"]
+    suffix = SUFFIXES[stack]
+    assert [r.rsplit(":", 1)[1] for r in reporters] == [f"role/fraud-analysts-{suffix}",
+                                                        f"role/fraud-chargebacks-{suffix}"]
+    for stmt, effect, test in ((allow, "Allow", "ArnEquals"), (deny, "Deny", "ArnNotEquals")):
+        assert (stmt["effect"], stmt["resources"]) == (effect, routes)
+        assert stmt["condition"] == [{"test": test, "variable": "aws:PrincipalArn", "values": reporters}]
+    producers = statement(statements, "ProducersRoles")
+    assert not any(route.endswith(POST_LABEL) for route in producers["resources"])
+    assert not set(producers["condition"][0]["values"]) & set(reporters)
 
 
 def test_the_emulator_stack_has_no_resource_policy_and_no_signatures(synthesized: SynthesizedApp) -> None:
@@ -227,13 +271,14 @@ def test_deployment_is_replaced_when_the_definition_changes(synthesized: Synthes
     _, stage = at_path(synthesized.resources(stack, "aws_api_gateway_stage"), "api/stage")
     trigger = deployment["triggers"]["redeployment"]
     assert trigger.startswith("${sha1(jsonencode([") and trigger.endswith("]))}")
-    for route in ("post", "get"):
-        method_id, _ = _method(synthesized, stack, route)
+    for method, route in (("post", "post"), ("get", "get"), ("post-label", "label")):
+        method_id, _ = _method(synthesized, stack, method)
         integration_id = _id(synthesized, stack, "aws_api_gateway_integration", f"api/{route}-integration")
         assert f"aws_api_gateway_method.{method_id}.id" in trigger
         assert f"aws_api_gateway_integration.{integration_id}.uri" in trigger
-    model_id = _id(synthesized, stack, "aws_api_gateway_model", "api/request-model")
-    assert f"aws_api_gateway_model.{model_id}.id" in trigger
+    for model in ("request-model", "label-model"):
+        model_id = _id(synthesized, stack, "aws_api_gateway_model", f"api/{model}")
+        assert f"aws_api_gateway_model.{model_id}.id" in trigger
     assert deployment["lifecycle"] == {"create_before_destroy": True}
     assert stage["deployment_id"] == ref("aws_api_gateway_deployment", deployment_id, "id")
     integrations = synthesized.resources(stack, "aws_api_gateway_integration")
@@ -255,7 +300,7 @@ def _props(**overrides: object) -> TransactionsApiProps:
     base: dict[str, object] = {
         "api_name": "a", "function_name": "f", "function_invoke_arn": "i", "kms_key_arn": "k",
         "log_retention_days": 7, "request_schema": {"$schema": "http://json-schema.org/draft-04/schema#"},
-        "authorization": "NONE",
+        "label_request_schema": {"$schema": "http://json-schema.org/draft-04/schema#"}, "authorization": "NONE",
     }
     return TransactionsApiProps(**{**base, **overrides})  # type: ignore[arg-type]
 
@@ -272,6 +317,8 @@ def test_draft_4_schema_is_accepted_with_or_without_the_trailing_hash() -> None:
 def test_schemas_api_gateway_cannot_read_are_rejected(schema: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="draft 4"):
         _props(request_schema=schema)
+    with pytest.raises(ValueError, match="draft 4"):
+        _props(label_request_schema=schema)
 
 
 def test_burst_below_rate_is_rejected() -> None:
@@ -291,6 +338,9 @@ def test_shared_request_schema_declares_draft_4() -> None:
         ({"authorization": "AWS_IAM", "route_callers": [
             RouteCallers(sid="P", routes=[ROUTES[0]], callers=Callers(account_ids=["123456789012"]))]},
          "GET/transactions"),
+        ({"authorization": "AWS_IAM", "route_callers": [
+            RouteCallers(sid="P", routes=ROUTES, callers=Callers(account_ids=["123456789012"]))]},
+         "POST/transactions/\\*/label"),
         ({"authorization": "NONE", "route_callers": [
             RouteCallers(sid="P", routes=ROUTES, callers=Callers(account_ids=["123456789012"]))]}, "need signed"),
         ({"authorization": "NONE", "producers": []}, "at least one"),
@@ -313,7 +363,7 @@ def test_callers_must_name_someone() -> None:
 
 REPORTERS = Callers(role_arns=["arn:aws:iam::111111111111:role/chargebacks"])
 PRODUCERS = Callers(role_arns=["arn:aws:iam::111111111111:role/payments"], account_ids=["222222222222"])
-LABEL_ROUTE = "POST/transactions/*/label"
+LABEL_ROUTE = POST_LABEL
 
 
 @pytest.fixture(scope="module")
@@ -325,6 +375,7 @@ def custom_domain_api() -> dict:
     AwsProvider(stack, "aws", region="us-east-1")
     TransactionsApi(stack, "api", _props(
         request_schema=json.loads(REQUEST_SCHEMA.read_text()),
+        label_request_schema=json.loads(LABEL_REQUEST_SCHEMA.read_text()),
         authorization="AWS_IAM",
         producers=[UsagePlanProducer(name="payments", daily_quota=50_000), UsagePlanProducer(name="acquirer")],
         route_callers=[RouteCallers(sid="Producers", routes=ROUTES, callers=PRODUCERS),

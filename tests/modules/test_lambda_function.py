@@ -221,14 +221,20 @@ IDEMPOTENCY_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Upda
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-def test_transaction_api_may_write_and_look_up_transactions(
+def test_transaction_api_may_write_and_look_up_transactions_and_label_them(
     synthesized: SynthesizedApp, stack: str
 ) -> None:
     arns = _arns(synthesized, stack)
+    counters = ref("aws_dynamodb_table", _id(synthesized, stack, "aws_dynamodb_table", "merchant-counters/table"),
+                   "arn")
     assert _grants(_role_statements(synthesized, stack, "transaction-api")) == {
         # Lookups by id are strongly consistent Queries on the partition key; writes are conditional puts
         # (alone, or two in one TransactWriteItems with the id marker, which needs PutItem on the table).
         "TransactionsWriteAndLookup": (["dynamodb:PutItem", "dynamodb:Query"], [arns["table"]]),
+        # A label is one TransactWriteItems: a conditional update of the item and, when the effective
+        # label turns fraud or back, the ADD of the merchant's fraud counter (UpdateItem on each table).
+        "TransactionsLabelUpdate": (["dynamodb:UpdateItem"], [arns["table"]]),
+        "MerchantCountersUpdate": (["dynamodb:UpdateItem"], [counters]),
     }
 
 

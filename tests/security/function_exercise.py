@@ -4,7 +4,9 @@ The least-privilege test compares this recording with the functions' roles. It i
 place and in a fixed way, so its result does not depend on which other tests ran before it or in
 which order. Scenarios use the handler tests' event fixtures:
 
-- transaction API: POST with a client id (new, replay, conflict), POST without an id, GET;
+- transaction API: POST with a client id (new, replay, conflict), POST without an id, GET; labels:
+  a first fraud label (item update + merchant fraud counter), its replay, a superseding legitimate
+  chargeback (counter back down), a conflict, a label on an unknown id;
 - fraud analyzer: a stream batch whose records are scored, counted at their merchant (whose counters
   are read in bulk) and alerted (and logged by pseudonym), then delivered again (already scored: the
   stored alerts are queued again);
@@ -18,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,7 +81,9 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
 
 def _transaction_api() -> None:
     create_transactions_table(boto3.client("dynamodb", region_name=REGION), "api-transactions")
+    create_merchant_counters_table(boto3.client("dynamodb", region_name=REGION), "api-merchant-counters")
     with _environment({"POWERTOOLS_SERVICE_NAME": "transaction-api", "TABLE_NAME": "api-transactions",
+                       "MERCHANT_COUNTERS_TABLE_NAME": "api-merchant-counters",
                        "MAX_AMOUNT": "10000.00", "MAX_BODY_BYTES": "4096", "DAY_SHARDS": "4",
                        "TRANSACTION_TTL_DAYS": "30"}):
         _forget_cached_state("transaction_api")
@@ -92,6 +97,18 @@ def _transaction_api() -> None:
             event["body"] = json.dumps(variant)
             assert handler(event, FakeLambdaContext())["statusCode"] in (200, 201, 409)
         assert handler(_event("transaction_api", "get_transaction.json"), FakeLambdaContext())["statusCode"] == 200
+        label = _event("transaction_api", "post_label.json")
+        now = int(time.time())  # the transaction's time (posted just now without one) or later
+        fraud = {"label": "fraud", "source": "analyst", "reported_at": now + 1}
+        superseding = {"label": "legitimate", "source": "chargeback", "reported_at": now + 2}
+        conflict = {**fraud, "label": "legitimate"}
+        for labelled, label_body, expected in (("txn-0001", fraud, 201), ("txn-0001", fraud, 200),
+                                         ("txn-0001", superseding, 201), ("txn-0001", conflict, 409),
+                                         ("no-such-txn", fraud, 404)):
+            event = copy.deepcopy(label)
+            event["path"], event["pathParameters"] = f"/transactions/{labelled}/label", {"id": labelled}
+            event["body"] = json.dumps(label_body)
+            assert handler(event, FakeLambdaContext())["statusCode"] == expected
 
 
 def _fraud_analyzer() -> None:

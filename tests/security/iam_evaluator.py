@@ -6,6 +6,10 @@ a permissions boundary, the boundary allows it too. Statements are read in the f
 `aws_iam_policy_document` renders them in synthesized Terraform JSON (`effect`, `actions`,
 `resources`, `condition` blocks of `test`/`variable`/`values`), after references are resolved.
 
+Resource policies (`evaluate_with_resource_policy`) add the statements whose `principals` name the
+caller (`*`, or its `aws:PrincipalArn`): for a caller of the resource's own account an Allow in
+either the identity or the resource policy suffices, for another account's caller both must allow.
+
 Supported: action and resource wildcards (`*`, `?`; actions case-insensitive), and the condition
 operators the project's policies use (String/Arn Equals/Like and their negations, Bool, Null, with
 `ForAnyValue:`/`ForAllValues:` for multivalued keys). Anything else (NotAction, NotResource, an
@@ -118,3 +122,28 @@ def evaluate(
     if "Deny" in identity_effects or "Deny" in boundary_effects:
         return "denied"
     return "allowed" if "Allow" in identity_effects and "Allow" in boundary_effects else "denied"
+
+
+def _names_caller(statement: Statement, request: Request) -> bool:
+    caller = request.context.get("aws:PrincipalArn")
+    for principal in statement.get("principals", []):
+        if principal["type"] not in ("AWS", "*"):
+            raise ValueError(f"statement {statement.get('sid')}: principal type {principal['type']!r} is not supported")
+        if "*" in principal["identifiers"] or caller in principal["identifiers"]:
+            return True
+    return False
+
+
+def evaluate_with_resource_policy(
+    request: Request, identity: Sequence[Statement], resource_policy: Sequence[Statement], *, same_account: bool = True
+) -> Decision:
+    """The decision for a caller with `identity` policies on a resource with `resource_policy`: an
+    explicit Deny in either wins; then, in the resource's account, an Allow in either is enough, and
+    across accounts both must allow."""
+    naming = [{k: v for k, v in s.items() if k != "principals"} for s in resource_policy if _names_caller(s, request)]
+    identity_effects, resource_effects = _effects(identity, request), _effects(naming, request)
+    if "Deny" in identity_effects | resource_effects:
+        return "denied"
+    if same_account:
+        return "allowed" if "Allow" in identity_effects | resource_effects else "denied"
+    return "allowed" if "Allow" in identity_effects and "Allow" in resource_effects else "denied"

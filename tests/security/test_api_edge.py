@@ -1,6 +1,6 @@
-"""The API's edge agrees with its handler: one request schema (API Gateway model, OpenAPI, handler),
-one body limit (web ACL, handler), and a fuzzed handler that answers hostile input with 4xx only
-and writes nothing."""
+"""The API's edge agrees with its handler: one schema per request body (API Gateway model, OpenAPI,
+handler), one body limit (web ACL, handler), and a fuzzed handler that answers hostile input (on the
+transaction and the label routes) with 4xx only and writes nothing."""
 
 from __future__ import annotations
 
@@ -20,13 +20,18 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 from openapi_spec_validator import validate as validate_openapi
+from transaction_api.label_request import LabelRequest
 from transaction_api.schema import api_gateway_request_schema
 
 from stacks.config import load_environments
 from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
-from tooling.openapi import REQUEST_SCHEMA, build_document, to_openapi_schema
+from tests.functions.tables import create_merchant_counters_table
+from tooling.openapi import LABEL_REQUEST_SCHEMA, REQUEST_SCHEMA, build_document, to_openapi_schema
 
 SCHEMA = json.loads(REQUEST_SCHEMA.read_text(encoding="utf-8"))
+LABEL_SCHEMA = json.loads(LABEL_REQUEST_SCHEMA.read_text(encoding="utf-8"))
+LABEL_DRAFT4 = jsonschema.Draft4Validator(LABEL_SCHEMA)
+COUNTERS_TABLE = "fuzz-merchant-counters"
 EVENTS = Path(__file__).resolve().parents[1] / "functions" / "transaction_api" / "events"
 TABLE = "fuzz-transactions"
 MAX_BODY_BYTES = 2048
@@ -40,8 +45,10 @@ DRAFT4 = jsonschema.Draft4Validator(SCHEMA)
 def test_the_api_model_is_generated_from_the_handlers_model(synthesized: SynthesizedApp, stack: str) -> None:
     # Generated now from the pydantic model the handler validates with, not read back from the file
     # the stack was built from: a stale file or a stack that ships another schema both fail here.
-    (model,) = synthesized.resources(stack, "aws_api_gateway_model").values()
-    assert json.loads(model["schema"]) == api_gateway_request_schema()
+    models = {m["name"]: json.loads(m["schema"])
+              for m in synthesized.resources(stack, "aws_api_gateway_model").values()}
+    assert models == {"TransactionRequest": api_gateway_request_schema(),
+                      "LabelRequest": api_gateway_request_schema(LabelRequest)}
 
 
 def _rules(acl: dict[str, Any]) -> list[dict[str, Any]]:
@@ -93,10 +100,13 @@ def test_the_web_acl_rules_metrics_and_logs(synthesized: SynthesizedApp, stack: 
 
 
 def test_the_openapi_document_is_valid_and_built_from_the_same_schema() -> None:
-    document = build_document(SCHEMA)
+    document = build_document(SCHEMA, LABEL_SCHEMA)
     validate_openapi(document)
     assert document["components"]["schemas"]["TransactionRequest"] == to_openapi_schema(SCHEMA)
-    assert set(document["paths"]) == {"/transactions", "/transactions/{id}"}
+    assert document["components"]["schemas"]["LabelRequest"] == to_openapi_schema(LABEL_SCHEMA)
+    assert set(document["paths"]) == {"/transactions", "/transactions/{id}", "/transactions/{id}/label"}
+    label = document["paths"]["/transactions/{id}/label"]["post"]
+    assert {"200", "201", "400", "404", "409", "413", "415"} <= set(label["responses"])
 
 
 @given(st.sampled_from(sorted(VALID_BODY)), st.sampled_from([None, -1, 0, "0.001", "", "x" * 200, [], {}, True]))
@@ -172,7 +182,8 @@ def api() -> Iterator[dict[str, Any]]:
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "FraudDetection", "POWERTOOLS_SERVICE_NAME": "transaction-api",
-        "TABLE_NAME": TABLE, "MAX_AMOUNT": "10000.00", "MAX_BODY_BYTES": str(MAX_BODY_BYTES), "DAY_SHARDS": "4",
+        "TABLE_NAME": TABLE, "MERCHANT_COUNTERS_TABLE_NAME": COUNTERS_TABLE,
+        "MAX_AMOUNT": "10000.00", "MAX_BODY_BYTES": str(MAX_BODY_BYTES), "DAY_SHARDS": "4",
         "TRANSACTION_TTL_DAYS": "30",
     }
     with pytest.MonkeyPatch.context() as patch:
@@ -191,6 +202,7 @@ def api() -> Iterator[dict[str, Any]]:
             client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST", KeySchema=key,
                                 AttributeDefinitions=[{"AttributeName": "transaction_id", "AttributeType": "S"},
                                                       {"AttributeName": "timestamp", "AttributeType": "N"}])
+            create_merchant_counters_table(client, COUNTERS_TABLE)
             yield {"handler": handler, "client": client}
             dependencies.reset()
 
@@ -222,7 +234,7 @@ def _post(api: dict[str, Any], body: str | None, content_type: str | None, *, ba
 
 
 def _nothing_stored(api: dict[str, Any]) -> bool:
-    return api["client"].scan(TableName=TABLE, Select="COUNT")["Count"] == 0
+    return all(api["client"].scan(TableName=table, Select="COUNT")["Count"] == 0 for table in (TABLE, COUNTERS_TABLE))
 
 
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1200")), deadline=None, database=None,
@@ -274,6 +286,34 @@ def test_any_transaction_id_in_the_path_gets_a_4xx(api: dict[str, Any], transact
     event["pathParameters"] = {"id": transaction_id}
     status = int(api["handler"](event, _Context())["statusCode"])
     assert 400 <= status < 500, (status, transaction_id)
+    assert _nothing_stored(api)
+
+
+LABEL_BODY = {"label": "fraud", "source": "chargeback", "reported_at": "2026-01-01T00:00:00Z"}
+LABEL_MUTATIONS = st.one_of(
+    st.builds(lambda f, v: {**LABEL_BODY, f: v}, st.sampled_from(sorted(LABEL_BODY)), JSON_VALUES),
+    st.builds(lambda k, v: {**LABEL_BODY, k: v}, st.text(min_size=1, max_size=30).filter(lambda k: k not in LABEL_BODY),
+              JSON_VALUES),
+    st.builds(lambda f: {k: v for k, v in LABEL_BODY.items() if k != f}, st.sampled_from(["label", "source"])),
+    JSON_VALUES.filter(lambda v: not isinstance(v, dict)),
+)
+
+
+@settings(FUZZ, max_examples=max(FUZZ.max_examples // 3, 50))
+@given(document=LABEL_MUTATIONS, transaction_id=st.one_of(st.just("fuzz-label-1"), st.sampled_from(HOSTILE_STRINGS)),
+       content_type=st.one_of(st.just("application/json"), CONTENT_TYPES))
+def test_hostile_labels_get_a_4xx_and_store_nothing(api: dict[str, Any], document: Any, transaction_id: str,
+                                                    content_type: str | None) -> None:
+    assume(not LABEL_DRAFT4.is_valid(document))
+    event = json.loads((EVENTS / "post_label.json").read_text())
+    headers = {k: v for k, v in event["headers"].items() if k != "Content-Type"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    event["headers"], event["multiValueHeaders"] = headers, {k: [v] for k, v in headers.items()}
+    event["path"], event["pathParameters"] = f"/transactions/{transaction_id}/label", {"id": transaction_id}
+    event["body"] = _dumps(document)
+    status = int(api["handler"](event, _Context())["statusCode"])
+    assert 400 <= status < 500, (status, document, transaction_id)
     assert _nothing_stored(api)
 
 

@@ -72,7 +72,8 @@ def test_the_encrypted_inventory_is_complete(synthesized: SynthesizedApp, stack:
     counts = {kind: len(view.resources(kind)) for kind in (
         "aws_dynamodb_table", "aws_sqs_queue", "aws_sns_topic", "aws_lambda_function", "aws_cloudwatch_log_group",
         "aws_s3_bucket_server_side_encryption_configuration")}
-    # Log groups: four functions, API access and execution logs, VPC flow logs, WAF logs.
+    # Tables: transactions, idempotency, merchant counters. Log groups: four functions, API access and
+    # execution logs, VPC flow logs, WAF logs.
     assert counts == {"aws_dynamodb_table": 3, "aws_sqs_queue": 2, "aws_sns_topic": 1, "aws_lambda_function": 4,
                       "aws_cloudwatch_log_group": 8, "aws_s3_bucket_server_side_encryption_configuration": 1}
 

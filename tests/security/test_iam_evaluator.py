@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.security.iam_evaluator import Request, condition_matches, evaluate
+from tests.security.iam_evaluator import Request, condition_matches, evaluate, evaluate_with_resource_policy
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:fraud-queue-dev"
 
@@ -104,3 +104,43 @@ def test_what_the_evaluator_cannot_read_is_refused_not_guessed(statement: dict[s
 def test_null_takes_exactly_true_or_false() -> None:
     with pytest.raises(ValueError, match="Null takes one value"):
         condition_matches("Null", "k", ["yes"], {})
+
+
+ROUTE = "arn:aws:execute-api:us-east-1:1:api/v1/POST/transactions/t-1/label"
+INVOKE_ANYTHING = [_allow(["execute-api:Invoke"], ["*"])]
+CALLERS_ONLY = [
+    {**_allow(["execute-api:Invoke"], ["*/POST/transactions/*/label"],
+              condition=[_cond("ArnEquals", "aws:PrincipalArn", "arn:aws:iam::1:role/reporter")]),
+     "principals": [{"type": "AWS", "identifiers": ["*"]}]},
+    {**_deny(["execute-api:Invoke"], ["*/POST/transactions/*/label"],
+             condition=[_cond("ArnNotEquals", "aws:PrincipalArn", "arn:aws:iam::1:role/reporter")]),
+     "principals": [{"type": "AWS", "identifiers": ["*"]}]},
+]
+
+
+def _invoke(caller: str) -> Request:
+    return Request("execute-api:Invoke", ROUTE, {"aws:PrincipalArn": caller})
+
+
+def test_a_resource_policy_deny_overrides_the_callers_own_allow() -> None:
+    assert evaluate_with_resource_policy(_invoke("arn:aws:iam::1:role/reporter"), INVOKE_ANYTHING,
+                                         CALLERS_ONLY) == "allowed"
+    assert evaluate_with_resource_policy(_invoke("arn:aws:iam::1:role/producer"), INVOKE_ANYTHING,
+                                         CALLERS_ONLY) == "denied"
+
+
+def test_in_the_same_account_either_policy_may_allow_across_accounts_both_must() -> None:
+    reporter = _invoke("arn:aws:iam::1:role/reporter")
+    assert evaluate_with_resource_policy(reporter, [], CALLERS_ONLY) == "allowed"
+    assert evaluate_with_resource_policy(reporter, [], CALLERS_ONLY, same_account=False) == "denied"
+    assert evaluate_with_resource_policy(reporter, INVOKE_ANYTHING, CALLERS_ONLY, same_account=False) == "allowed"
+    assert evaluate_with_resource_policy(reporter, [], []) == "denied"
+
+
+def test_a_statement_naming_another_principal_does_not_apply() -> None:
+    named = [{**_allow(["execute-api:Invoke"], ["*"]), "principals": [{"type": "AWS", "identifiers": ["arn:x"]}]}]
+    assert evaluate_with_resource_policy(_invoke("arn:y"), [], named) == "denied"
+    assert evaluate_with_resource_policy(_invoke("arn:x"), [], named) == "allowed"
+    with pytest.raises(ValueError, match="not supported"):
+        evaluate_with_resource_policy(_invoke("arn:x"), [], [{**named[0], "principals": [
+            {"type": "Service", "identifiers": ["lambda.amazonaws.com"]}]}])

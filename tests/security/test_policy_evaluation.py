@@ -6,12 +6,17 @@ boundary (or with another one), removing a boundary, editing or deleting the bou
 passing a role that is not the pipeline's or to another service, attaching AdministratorAccess,
 acting on another environment's roles, creating a function without the environment's code signing
 configuration, signing with another profile, changing or detaching the signing control; and, for a
-pipeline role whatever its own policy says (here: everything), anything outside the boundary. The
-table is written to build/policy-evaluation.md.
+pipeline role whatever its own policy says (here: everything), anything outside the boundary.
+
+The API's callers, each with an identity policy allowing every `execute-api:Invoke`, against the REST
+API's resource policy: producers post and read transactions and never post labels; outcome
+reporters post labels and nothing else; any other principal of the account, or another
+environment's reporters, get nothing. The table is written to build/policy-evaluation.md.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +26,7 @@ import pytest
 
 from modules.ci.permissions_boundary import boundary_policy_name
 from tests.conftest import SynthesizedApp
-from tests.security.iam_evaluator import Decision, Request, evaluate
+from tests.security.iam_evaluator import Decision, Request, evaluate, evaluate_with_resource_policy
 from tests.stacks.account_policies import (
     ACCOUNT,
     ACCOUNT_ID,
@@ -35,7 +40,9 @@ from tests.stacks.account_policies import (
 TABLE = Path("build") / "policy-evaluation.md"
 SUFFIXES = {"dev": "dev", "staging": "stg", "prod": "prod"}
 OTHER = {"dev": "prod", "staging": "dev", "prod": "staging"}
-Principal = Literal["deploy", "plan", "pipeline role"]
+Principal = Literal["deploy", "plan", "pipeline role", "producer", "outcome reporter", "account principal"]
+API_CALLERS = ("producer", "outcome reporter", "account principal")
+API_ID = "restapi01"
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,55 @@ def attempts(app: SynthesizedApp, environment: str) -> list[Attempt]:
          Request("s3:GetObject", "arn:aws:s3:::fraud-detection-tfstate/fraud-detection/prod/terraform.tfstate"),
          "denied"),
     ]
-    return [Attempt(p, w, r, e) for p, w, r, e in rows]  # type: ignore[arg-type]
+    return [*(Attempt(p, w, r, e) for p, w, r, e in rows), *api_attempts(environment)]  # type: ignore[misc]
+
+
+def _invoke(route: str, caller: str) -> Request:
+    method, path = route.split(" ")
+    return Request("execute-api:Invoke", f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}/v1/{method}{path}",
+                   {"aws:PrincipalArn": _iam(caller), "aws:PrincipalAccount": ACCOUNT_ID})
+
+
+def api_attempts(environment: str) -> list[Attempt]:
+    """Who may call which route of the environment's API (its resource policy)."""
+    sfx, other = SUFFIXES[environment], SUFFIXES[OTHER[environment]]
+    producer, analysts, chargebacks = (f"role/fraud-producer-payments-{sfx}", f"role/fraud-analysts-{sfx}",
+                                       f"role/fraud-chargebacks-{sfx}")
+    post, get, label = "POST /transactions", "GET /transactions/t-1", "POST /transactions/t-1/label"
+    rows = [
+        ("producer", "post a transaction", post, producer, "allowed"),
+        ("producer", "read a transaction", get, producer, "allowed"),
+        ("producer", "post a label", label, producer, "denied"),
+        ("outcome reporter", "post a label (analysts)", label, analysts, "allowed"),
+        ("outcome reporter", "post a label (chargebacks)", label, chargebacks, "allowed"),
+        ("outcome reporter", "post a transaction", post, chargebacks, "denied"),
+        ("outcome reporter", "read a transaction", get, analysts, "denied"),
+        ("outcome reporter", f"post a label as the {OTHER[environment]} chargebacks role", label,
+         f"role/fraud-chargebacks-{other}", "denied"),
+        ("account principal", "post a label", label, "role/admin", "denied"),
+        ("account principal", "post a transaction", post, "role/admin", "denied"),
+    ]
+    return [Attempt(p, w, _invoke(route, caller), e) for p, w, route, caller, e in rows]  # type: ignore[arg-type]
+
+
+# Every caller's own policy allows every invocation: only the API's resource policy keeps them apart.
+_INVOKE_ANYTHING = [{"sid": "InvokeAnything", "effect": "Allow", "actions": ["execute-api:Invoke"], "resources": ["*"]}]
+_API_REFERENCES = {
+    r"\$\{aws_api_gateway_rest_api\.[^.}]+\.execution_arn\}": f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}",
+    r"\$\{data\.aws_partition\.[^.}]+\.partition\}": "aws",
+    r"\$\{data\.aws_caller_identity\.[^.}]+\.account_id\}": ACCOUNT_ID,
+}
+
+
+def api_resource_policy(app: SynthesizedApp, environment: str) -> list[dict[str, Any]]:
+    """The statements of the environment's REST API resource policy, references resolved."""
+    stack = f"fraud-detection-{environment}"
+    [policy] = app.resources(stack, "aws_api_gateway_rest_api_policy").values()
+    text = json.dumps(app.data(stack, "aws_iam_policy_document")[ref_id(policy["policy"])]["statement"])
+    for pattern, value in _API_REFERENCES.items():
+        text = re.sub(pattern, value, text)
+    assert "${" not in text, f"unresolved reference left in {text[:200]}"
+    return list(json.loads(text))
 
 
 # Whatever a deploy might write into a pipeline role's policy: the boundary alone must hold.
@@ -156,6 +211,8 @@ def _boundary(app: SynthesizedApp, environment: str) -> list[dict[str, Any]]:
 
 def decide(app: SynthesizedApp, environment: str, attempt: Attempt) -> Decision:
     """The evaluator's decision for one attempt."""
+    if attempt.principal in API_CALLERS:
+        return evaluate_with_resource_policy(attempt.request, _INVOKE_ANYTHING, api_resource_policy(app, environment))
     if attempt.principal == "pipeline role":
         return evaluate(attempt.request, _EVERYTHING, _boundary(app, environment))
     return evaluate(attempt.request, _statements(app, documents(app, ACCOUNT, environment, attempt.principal)))
@@ -183,7 +240,8 @@ def test_every_attempt_gets_the_expected_decision(
 
 def test_the_table_covers_both_outcomes_for_every_principal(table: list[tuple[str, Attempt, Decision]]) -> None:
     outcomes = {(a.principal, got) for _, a, got in table}
-    assert outcomes == {(p, d) for p in ("deploy", "plan", "pipeline role") for d in ("allowed", "denied")}
+    every = ("deploy", "plan", "pipeline role", "producer", "outcome reporter")
+    assert outcomes == {(p, d) for p in every for d in ("allowed", "denied")} | {("account principal", "denied")}
 
 
 # Synthesized attribute reference -> the ARN AWS would give the resource, from its name in the stack.

@@ -181,6 +181,17 @@ def _api(**changes: object) -> ApiAccess:
         ({"api": _api(custom_domain=CustomDomain(domain_name="not a name", certificate_arn="x"))}, "DNS name"),
         ({"api": _api(custom_domain=CustomDomain(domain_name="api.example.com", certificate_arn="arn:aws:iam::1"))},
          "ACM certificate"),
+        ({"api": _api(outcome_reporters=Principals())}, "outcome_reporters: name at least one role or account"),
+        ({"api": _api(outcome_reporters=Principals(roles=("user/analyst",)))}, "neither a role ARN"),
+        ({"api": _api(outcome_reporters=Principals(roles=("role/fraud-producer-payments-dev",)))},
+         "outcome reporters must not be producers"),
+        ({"api": _api(producers=(ApiProducer(name="p", principals=Principals(accounts=("123456789012",))),),
+                      outcome_reporters=Principals(accounts=("123456789012",)))},
+         "outcome reporters must not be producers"),
+        ({"api": _api(producers=(ApiProducer(name="p", principals=Principals(
+            roles=("arn:aws:iam::123456789012:role/payments",))),),
+                      outcome_reporters=Principals(accounts=("123456789012",)))},
+         "outcome reporters must not be producers"),
         ({"operators_redrive_role": "operators"}, "operators_redrive_role"),
         ({"account_id": "prod"}, "account_id"),
     ],
@@ -189,6 +200,16 @@ def test_malformed_access_settings_fail_naming_the_environment(change: dict[str,
     with pytest.raises(ConfigError, match=message) as error:
         replace(ENVS["dev"], **change)
     assert "environment 'dev'" in str(error.value)
+
+
+def test_signed_environments_name_analysts_and_chargebacks_as_outcome_reporters() -> None:
+    for name in ("dev", "staging", "prod"):
+        sfx = ENVS[name].name_suffix
+        assert ENVS[name].api.outcome_reporters == Principals(
+            roles=(f"role/fraud-analysts-{sfx}", f"role/fraud-chargebacks-{sfx}"))
+    # Unsigned (the emulator): no principals to name; the API key is the check there, for labels too.
+    assert ENVS["local"].api.outcome_reporters == Principals()
+    assert "labels" in ENVS["local"].api.unsigned_reason
 
 
 def test_producers_may_be_roles_of_other_accounts_or_whole_accounts() -> None:

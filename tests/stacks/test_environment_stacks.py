@@ -81,7 +81,8 @@ def test_environments_use_distinct_names(synthesized: SynthesizedApp) -> None:
         for stack in ENVIRONMENT_STACKS
         for t in synthesized.resources(stack, "aws_dynamodb_table").values()
     ]
-    assert len(names) == len(set(names)) == 3 * len(ENVIRONMENT_STACKS)  # transactions, idempotency, merchant counters
+    # transactions, idempotency and merchant counters per environment
+    assert len(names) == len(set(names)) == 3 * len(ENVIRONMENT_STACKS)
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)

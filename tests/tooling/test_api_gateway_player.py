@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -119,3 +120,64 @@ def test_an_api_without_iam_methods_issues_no_key() -> None:
         player = ApiGatewayPlayer(RecordingService())  # type: ignore[arg-type]
         assert not player.requires_signing and player.signing_keys == []
         assert player.sign("POST", "http://x/v1/transactions", {"a": "b"}, "{}") == {"a": "b"}
+
+
+LABEL_SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "functions" / "transaction_api" / "schemas"
+                           / "label_request.schema.json").read_text(encoding="utf-8"))
+
+
+BAD_BODY_TEMPLATE = ('{"error":"validation_failed","message":"$context.error.validationErrorString",'
+                     '"request_id":"$context.requestId"}')
+
+
+@pytest.fixture
+def label_api() -> Iterator[tuple[ApiGatewayPlayer, RecordingService]]:
+    """/transactions, /transactions/{id} and /transactions/{id}/label, the last with the label model (unsigned)."""
+    with mock_aws():
+        api = boto3.client("apigateway", region_name=REGION)
+        api_id = api.create_rest_api(name="transactions")["id"]
+        root = api.get_resources(restApiId=api_id)["items"][0]["id"]
+        transactions = api.create_resource(restApiId=api_id, parentId=root, pathPart="transactions")["id"]
+        transaction = api.create_resource(restApiId=api_id, parentId=transactions, pathPart="{id}")["id"]
+        label = api.create_resource(restApiId=api_id, parentId=transaction, pathPart="label")["id"]
+        api.create_model(restApiId=api_id, name="LabelRequest", contentType="application/json",
+                         schema=json.dumps(LABEL_SCHEMA))
+        validator = api.create_request_validator(restApiId=api_id, name="body", validateRequestBody=True,
+                                                 validateRequestParameters=False)["id"]
+        uri = f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{FUNCTION_ARN}/invocations"
+        label_model = {"application/json": "LabelRequest"}
+        for resource, method, models in ((transaction, "GET", None), (label, "POST", label_model)):
+            api.put_method(restApiId=api_id, resourceId=resource, httpMethod=method, authorizationType="NONE",
+                           **({"requestValidatorId": validator, "requestModels": models} if models else {}))
+            api.put_integration(restApiId=api_id, resourceId=resource, httpMethod=method, type="AWS_PROXY",
+                                integrationHttpMethod="POST", uri=uri)
+        api.put_gateway_response(restApiId=api_id, responseType="BAD_REQUEST_BODY", statusCode="400",
+                                 responseTemplates={"application/json": BAD_BODY_TEMPLATE})
+        api.create_stage(restApiId=api_id, stageName="v1", deploymentId=api.create_deployment(restApiId=api_id)["id"])
+        service = RecordingService()
+        yield ApiGatewayPlayer(service), service  # type: ignore[arg-type]
+
+
+def test_the_label_route_is_routed_with_its_id_and_validated_by_its_model(
+        label_api: tuple[ApiGatewayPlayer, RecordingService]) -> None:
+    player, service = label_api
+    headers = {"Content-Type": "application/json"}
+    ok = player.request("POST", "/transactions/t-1/label", body='{"label": "fraud", "source": "analyst"}',
+                        headers=headers)
+    assert ok.status_code == 201
+    [event] = service.events
+    assert (event["resource"], event["pathParameters"]) == ("/transactions/{id}/label", {"id": "t-1"})
+    assert event["httpMethod"] == "POST"
+
+    bad = player.request("POST", "/transactions/t-1/label", body='{"label": "stolen", "extra": 1}', headers=headers)
+    assert bad.status_code == 400 and bad.headers["x-amzn-ErrorType"] == "BAD_REQUEST_BODY"
+    message = bad.json()["message"]
+    for words in ('missing required properties (["source"])', '"stolen"', 'not allowed by the schema: ["extra"]'):
+        assert words in message
+    assert len(service.events) == 1
+
+    # GET on the label path and POST on the transaction path are other routes (or none).
+    assert player.request("GET", "/transactions/t-1/label").status_code == 403
+    assert player.request("POST", "/transactions/t-1", body="{}", headers=headers).status_code == 403
+    assert player.request("GET", "/transactions/t-1").status_code == 201
+    assert service.events[-1]["resource"] == "/transactions/{id}"

@@ -15,20 +15,22 @@ from tooling.live_local import LiveError, LocalLive, alert_line, curl_commands, 
 ENDPOINT = {"api_url": "http://127.0.0.1:8080/v1", "api_key": "key-123", "emulator_url": "http://127.0.0.1:5000"}
 
 
-def test_the_curl_lines_post_a_valid_transaction_and_get_it_back_with_the_key() -> None:
-    post, get = (shlex.split(line) for line in curl_commands(ENDPOINT))
+def test_the_curl_lines_post_a_valid_transaction_get_it_back_and_label_it_with_the_key() -> None:
+    post, get, label = (shlex.split(line) for line in curl_commands(ENDPOINT))
     assert post[:5] == ["curl", "-sS", "-X", "POST", "http://127.0.0.1:8080/v1/transactions"]
     assert "x-api-key: key-123" in post and "x-api-key: key-123" in get
     body = json.loads(post[post.index("-d") + 1])
     assert body["transaction_id"] == "try-0001" and body["amount"]
     assert get[2] == "http://127.0.0.1:8080/v1/transactions/try-0001"
     assert "--aws-sigv4" not in post
+    assert label[:5] == ["curl", "-sS", "-X", "POST", "http://127.0.0.1:8080/v1/transactions/try-0001/label"]
+    assert "x-api-key: key-123" in label and "Content-Type: application/json" in label
+    assert json.loads(label[label.index("-d") + 1]) == {"label": "fraud", "source": "analyst"}
 
 
 def test_where_signing_is_deployed_the_curl_lines_sign_with_the_local_key() -> None:
     signed = ENDPOINT | {"auth": "iam", "region": "us-east-1", "access_key_id": "AKIA1", "secret_access_key": "s3"}
-    post, get = (shlex.split(line) for line in curl_commands(signed))
-    for command in (post, get):
+    for command in (shlex.split(line) for line in curl_commands(signed)):
         assert command[command.index("--aws-sigv4") + 1] == "aws:amz:us-east-1:execute-api"
         assert command[command.index("--user") + 1] == "AKIA1:s3"
 

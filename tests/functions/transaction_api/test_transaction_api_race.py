@@ -6,24 +6,21 @@ its own client and its own clock (so the copies would carry different record key
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from fraudlib.dynamodb_items import deserialize
 from fraudlib.transaction_item import is_marker_key
-from moto.server import ThreadedMotoServer
 from transaction_api.errors import RequestInProgressError, TransactionConflictError
 from transaction_api.repository import TransactionRepository
 from transaction_api.service import StoragePolicy, TransactionService
 from transaction_api.transaction_request import TransactionRequest
 
+from tests.functions.concurrency import at_once, dynamodb_client, moto_server
 from tests.functions.tables import create_transactions_table
-from tooling.emulator import free_port
 
 TABLE = "race-transactions"
 COPIES = 8
@@ -33,21 +30,11 @@ START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    """A moto server on a free port, with the transactions table."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        create_transactions_table(_client(url), TABLE)
+    """A moto server on a free port, with the transactions table, each DynamoDB request atomic as in
+    DynamoDB (moto 5.2 alone can show the id marker of a transaction before its record)."""
+    with moto_server(atomic_dynamodb=True) as url:
+        create_transactions_table(dynamodb_client(url), TABLE)
         yield url
-    finally:
-        server.stop()
-
-
-def _client(url: str) -> Any:
-    return boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing")
 
 
 def _request(transaction_id: str, amount: str) -> TransactionRequest:
@@ -59,34 +46,27 @@ def _request(transaction_id: str, amount: str) -> TransactionRequest:
 
 def _race(url: str, requests: list[TransactionRequest]) -> list[str]:
     """Send every request at the same moment, each from its own thread; the outcome of each."""
-    barrier = threading.Barrier(len(requests))
-    outcomes: list[str] = [""] * len(requests)
 
-    def send(index: int) -> None:
+    def attempt(index: int, start: Callable[[], object]) -> str:
         service = TransactionService(
-            TransactionRepository(_client(url), TABLE),
+            TransactionRepository(dynamodb_client(url), TABLE),
             StoragePolicy(day_shards=4, ttl_days=30),
             clock=lambda: START + timedelta(seconds=index),
         )
         request = requests[index]
-        barrier.wait()
+        start()
         try:
-            outcomes[index] = "201" if service.create(request, f"{request.amount}".ljust(64, "0")).created else "200"
+            return "201" if service.create(request, f"{request.amount}".ljust(64, "0")).created else "200"
         except TransactionConflictError:
-            outcomes[index] = "409 conflict"
+            return "409 conflict"
         except RequestInProgressError:
-            outcomes[index] = "409 in progress"
+            return "409 in progress"
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    return at_once(len(requests), attempt)
 
 
 def _records(url: str, transaction_id: str) -> list[dict[str, Any]]:
-    response = _client(url).query(
+    response = dynamodb_client(url).query(
         TableName=TABLE, KeyConditionExpression="transaction_id = :id",
         ExpressionAttributeValues={":id": {"S": transaction_id}}, ConsistentRead=True,
     )

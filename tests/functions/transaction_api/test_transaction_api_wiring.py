@@ -10,7 +10,8 @@ from fraudlib.settings import SettingsError
 from transaction_api.request_checks import body_bytes, is_json_content_type, is_valid_transaction_id
 from transaction_api.settings import ApiSettings
 
-ENVIRONMENT = {"TABLE_NAME": "t", "MAX_AMOUNT": "500.00", "MAX_BODY_BYTES": "8192", "DAY_SHARDS": "8",
+ENVIRONMENT = {"TABLE_NAME": "t", "MERCHANT_COUNTERS_TABLE_NAME": "c",
+               "MAX_AMOUNT": "500.00", "MAX_BODY_BYTES": "8192", "DAY_SHARDS": "8",
                "TRANSACTION_TTL_DAYS": "400"}
 
 
@@ -58,8 +59,8 @@ def test_settings_are_read_once_per_container(monkeypatch) -> None:
 
 def test_settings_have_no_defaults_for_what_the_stack_sets() -> None:
     settings = ApiSettings.from_environ(ENVIRONMENT)
-    assert settings == ApiSettings(table_name="t", max_amount=Decimal("500.00"), max_body_bytes=8192, day_shards=8,
-                                   transaction_ttl_days=400)
+    assert settings == ApiSettings(table_name="t", merchant_counters_table_name="c", max_amount=Decimal("500.00"),
+                                   max_body_bytes=8192, day_shards=8, transaction_ttl_days=400)
     for name in ENVIRONMENT:
         with pytest.raises(SettingsError, match=name):
             ApiSettings.from_environ({k: v for k, v in ENVIRONMENT.items() if k != name})
@@ -67,7 +68,8 @@ def test_settings_have_no_defaults_for_what_the_stack_sets() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TABLE_NAME", " "), ("DAY_SHARDS", "0"), ("MAX_BODY_BYTES", "big"), ("MAX_AMOUNT", "-5"), ("MAX_AMOUNT", "lots"),
+    [("TABLE_NAME", " "), ("MERCHANT_COUNTERS_TABLE_NAME", ""), ("DAY_SHARDS", "0"), ("MAX_BODY_BYTES", "big"),
+     ("MAX_AMOUNT", "-5"), ("MAX_AMOUNT", "lots"),
      ("MAX_AMOUNT", "NaN"), ("TRANSACTION_TTL_DAYS", "1.5")],
 )
 def test_settings_errors_name_the_variable(name: str, value: str) -> None:
