@@ -57,6 +57,11 @@ class PackagedCode:
     source_code_hash: str
     """base64(sha256(zip bytes)), as `source_code_hash` expects."""
 
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the zip bytes in hex: the digest shown in plan summaries and build logs."""
+        return base64.b64decode(self.source_code_hash).hex()
+
 
 def _local_module(name: str, roots: tuple[str, ...]) -> Path | None:
     """The source file of module `name` if it belongs to one of the local packages `roots`."""

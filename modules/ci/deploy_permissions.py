@@ -63,6 +63,8 @@ class CodeSigningRefs:
     """Code signing configuration every function must carry."""
     config_arn_parameter: str
     """SSM parameter name publishing the configuration's ARN to the environment's stack."""
+    profile_name_parameter: str
+    """SSM parameter name publishing the profile's name to the environment's stack."""
 
 
 @dataclass(frozen=True, kw_only=True)
