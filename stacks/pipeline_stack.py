@@ -7,9 +7,9 @@ from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from constructs import Construct
 
 from modules.api import TransactionsApi, TransactionsApiProps
+from modules.artifacts_bucket import ArtifactsBucket, ArtifactsBucketProps
 from modules.aws_context import AwsContext
 from modules.ci.permissions_boundary import boundary_policy_arn
-from modules.artifacts_bucket import ArtifactsBucket, ArtifactsBucketProps
 from modules.code_signing import config_arn_parameter_name, profile_name_parameter_name
 from modules.dependencies_layer import DependenciesLayer, DependenciesLayerProps
 from modules.encryption import EncryptionKey, EncryptionKeyProps

@@ -84,8 +84,8 @@ class PlayedSignerResponse(SignerResponse):
 
     def start_signing_job(self) -> str:
         """Copy the source object version to the destination prefix; answer with the job id."""
-        from moto.s3.models import s3_backends
         from moto.s3.exceptions import MissingBucket, MissingKey
+        from moto.s3.models import s3_backends
         from moto.utilities.utils import get_partition
 
         params = json.loads(self.body or "{}")
@@ -133,6 +133,6 @@ def enable_signing_jobs() -> None:
     before the server builds its URL maps)."""
     from moto.signer import urls
 
-    urls.url_paths.update({path: PlayedSignerResponse.dispatch for path in urls.url_paths})
+    urls.url_paths.update(dict.fromkeys(urls.url_paths, PlayedSignerResponse.dispatch))
     urls.url_paths["{0}/signing-jobs$"] = PlayedSignerResponse.dispatch
     urls.url_paths["{0}/signing-jobs/(?P<job_id>[^/]+)$"] = PlayedSignerResponse.dispatch
