@@ -187,7 +187,8 @@ def build_function_zip(function: str, out_dir: Path | None = None) -> PackagedCo
 
 
 def build_layer_zip(requirements: Path | None = None, out_dir: Path | None = None) -> PackagedCode:
-    """Install the pinned requirements for the Lambda runtime and zip them under python/.
+    """Install the hash-pinned requirements for the Lambda runtime (`--require-hashes`) and zip them
+    under python/.
 
     The installed tree is cached under a key made of the requirements' content and the target
     platform, so it is rebuilt exactly when an input changes; the zip itself is always rewritten.
@@ -212,6 +213,8 @@ def _install_requirements(requirements: Path, site: Path) -> None:
         command = [
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
             "--no-deps",  # requirements.txt pins the whole closure; the runtime provides boto3
+            # Only the distributions Pipfile.lock vouches for (tooling/layer_requirements.py).
+            "--require-hashes",
             "--only-binary=:all:", "--platform", LAYER_PLATFORM, "--implementation", "cp",
             "--python-version", LAYER_PYTHON, "--no-compile",
             "--target", str(staging / "python"), "-r", str(requirements),

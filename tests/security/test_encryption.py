@@ -125,7 +125,8 @@ def test_buckets_queues_and_topics_refuse_requests_without_tls(synthesized: Synt
             if not _denies_insecure_transport(policies.get(arn, []), service, arns):
                 missing.append(f"{kind}.{lid}")
     assert missing == []
-    # The state stack: the state bucket and its audit trail's log bucket; environments: two buckets, two queues, the topic.
+    # The state stack: the state bucket and its audit trail's log bucket; environments: two buckets,
+    # two queues, the topic.
     assert len(policies) == (2 if stack == "fraud-detection-state" else 5)
 
 

@@ -3,9 +3,9 @@ policies (references resolved) with tests/security/iam_evaluator.py.
 
 Dev, staging and prod may share one account, so every environment's roles are tried against every
 other environment's resources (key deletion and key policy, WAF detachment, API method update, API
-key read, log deletion, network changes, retagging, role creation, package uploads and signing): all refused, by the deploy and
-the plan role alike. The same roles' normal work on their own environment (what a deploy of its
-stack does, what a plan reads) is allowed. Resources AWS names by id carry the Environment tag the
+key read, log deletion, network changes, retagging, role creation, package uploads and signing): all
+refused, by the deploy and the plan role alike. The same roles' normal work on their own environment
+(what a deploy of its stack does, what a plan reads) is allowed. Resources AWS names by id carry the Environment tag the
 provider's default_tags set; names, ids and tags are taken from the synthesized environment stacks.
 
 An operation is every authorization AWS checks for one call (a subnet created in a VPC is checked
