@@ -167,8 +167,13 @@ def write_deterministic_zip(entries: list[tuple[str, Path]], target: Path) -> Pa
             info.create_system = 3  # Unix, so the permissions above are honoured
             archive.writestr(info, path.read_bytes(), compresslevel=9)
     partial.replace(target)
-    digest = hashlib.sha256(target.read_bytes()).digest()
-    return PackagedCode(path=target, source_code_hash=base64.b64encode(digest).decode())
+    return digest_of(target)
+
+
+def digest_of(path: Path) -> PackagedCode:
+    """A zip on disk with its hash (for a zip built here, or one a promoted build carries)."""
+    digest = hashlib.sha256(path.read_bytes()).digest()
+    return PackagedCode(path=path, source_code_hash=base64.b64encode(digest).decode())
 
 
 def build_function_zip(function: str, out_dir: Path | None = None) -> PackagedCode:
