@@ -1,8 +1,7 @@
 """The GitHub Actions workflows: actionlint finds nothing, and the deploy invariants hold
 (OIDC only, no AWS keys, packages built once and promoted, dev -> staging -> prod, per environment a
-saved plan whose file is applied
-after the environment's approval and never re-planned, one concurrency group per apply, read-only
-plans on pull requests, actions pinned to commits)."""
+saved plan whose file is applied after the environment's approval and never re-planned, one
+concurrency group per apply, read-only plans on pull requests, actions pinned to commits)."""
 
 from __future__ import annotations
 
