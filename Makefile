@@ -22,7 +22,7 @@ HCL_DIR := build/hcl
 
 .PHONY: help install synth validate local local-destroy test lint clean
 .PHONY: up down status alerts report logs redrive
-.PHONY: plan typecheck synth-hcl
+.PHONY: plan typecheck synth-hcl packages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -91,6 +91,9 @@ test: install ## Run the whole test suite (ruff and mypy run inside it: tests/ci
 
 lint: install ## ruff
 	$(RUN) ruff check .
+
+packages: install ## Build the deployment packages once into build/packages (zips and SHA256SUMS) and print their digests
+	$(RUN) python -m tooling.packages build build/packages
 
 plan: install $(TF_CLI_CONFIG) ## Save and summarize a Terraform plan of one environment (ENV=dev|staging|prod|local; LOCK=0: read-only)
 	@test -n "$(ENV)" || { echo "usage: make plan ENV=<dev|staging|prod|local> [LOCK=0]"; exit 2; }

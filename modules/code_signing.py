@@ -16,8 +16,10 @@ update a function whose zip does not carry a valid signature from the signing pr
 each zip to a versioned S3 bucket (`aws_s3_object`), sign it with an `aws_signer_signing_job`
 (`profile_name` = this profile, `source.s3` = the uploaded object and its `version_id`,
 `destination.s3` = a prefix), and deploy the function from the job's `signed_object`. `Warn` (dev)
-deploys unsigned packages and only logs a warning. The signer needs `signer:StartSigningJob` on the
-profile and read access to the source object.
+deploys unsigned packages and only logs a warning; dev signs all the same (modules/signed_artifact.py),
+so what dev runs is what prod runs. The signer needs `signer:StartSigningJob` on the profile and read
+access to the source object. The profile's name (completed by Terraform from the prefix) is published
+in the SSM parameter `profile_name_parameter_name(<suffix>)`, which the environment's stack reads.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ def config_arn_parameter_name(name_suffix: str) -> str:
     return f"/fraud-{name_suffix}/code-signing-config-arn"
 
 
+def profile_name_parameter_name(name_suffix: str) -> str:
+    """SSM parameter holding the name of an environment's Signer profile (Terraform completes the
+    name from a prefix, so the environment's stack reads it here, as it reads the configuration's ARN)."""
+    return f"/fraud-{name_suffix}/signing-profile-name"
+
+
 @dataclass(frozen=True, kw_only=True)
 class CodeSigningProps:
     """Settings of the signing profile and the code signing configuration."""
@@ -53,6 +61,8 @@ class CodeSigningProps:
     """What the configuration is for (shown in the Lambda console)."""
     config_arn_parameter: str
     """Name of the SSM parameter the configuration's ARN is published under (config_arn_parameter_name)."""
+    profile_name_parameter: str
+    """Name of the SSM parameter the profile's name is published under (profile_name_parameter_name)."""
     untrusted_artifact_on_deployment: str = "Enforce"
     """`Enforce` rejects unsigned or foreign-signed packages; `Warn` only logs them."""
     platform_id: str = "AWSLambda-SHA384-ECDSA"
@@ -74,7 +84,8 @@ class CodeSigningProps:
 class CodeSigning(Construct):
     """A Signer profile for Lambda packages and a code signing configuration that trusts only it.
 
-    Attributes: `profile`, `config`, `parameter`, `profile_name`, `profile_arn`, `config_arn`.
+    Attributes: `profile`, `config`, `parameter`, `profile_parameter`, `profile_name`, `profile_arn`,
+    `config_arn`.
     """
 
     def __init__(self, scope: Construct, id_: str, props: CodeSigningProps) -> None:
@@ -86,6 +97,15 @@ class CodeSigning(Construct):
             platform_id=props.platform_id,
             signature_validity_period={"type": "MONTHS", "value": props.signature_validity_months},
         )
+        # Names and ARNs are no secret: plain String parameters the environment's deploy and plan roles read.
+        self.profile_parameter = SsmParameter(
+            self,
+            "profile-name",
+            name=props.profile_name_parameter,
+            type="String",
+            description=f"Signer profile that signs the packages: {props.description}",
+            value=self.profile.name,
+        )
         self.config = LambdaCodeSigningConfig(
             self,
             "config",
@@ -93,7 +113,6 @@ class CodeSigning(Construct):
             allowed_publishers={"signing_profile_version_arns": [self.profile.version_arn]},
             policies={"untrusted_artifact_on_deployment": props.untrusted_artifact_on_deployment},
         )
-        # An ARN is no secret: a plain String parameter the environment's deploy and plan roles read.
         self.parameter = SsmParameter(
             self,
             "config-arn",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
 from constructs import Construct
 
-from modules.lambda_packaging import PackagedCode
+from modules.signed_artifact import CodeLocation
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -17,8 +16,8 @@ class DependenciesLayerProps:
 
     layer_name: str
     """Layer name."""
-    code: PackagedCode
-    """Deterministic zip with the packages under python/."""
+    code: CodeLocation
+    """The signed zip with the packages under python/ (modules/signed_artifact.py)."""
     runtime: str = "python3.11"
     """Runtime the packages were built for."""
     architecture: str = "x86_64"
@@ -26,18 +25,19 @@ class DependenciesLayerProps:
 
 
 class DependenciesLayer(Construct):
-    """One layer version; a new version is published only when the zip's content changes."""
+    """One layer version, from the signed zip; a new version is published only when the zip's content
+    changes (then its signing job, hence the signed key, is new; every layer argument forces a new
+    version)."""
 
     def __init__(self, scope: Construct, id_: str, props: DependenciesLayerProps) -> None:
         super().__init__(scope, id_)
-        asset = TerraformAsset(self, "code", path=str(props.code.path), type=AssetType.FILE)
         self.layer = LambdaLayerVersion(
             self,
             "layer",
             layer_name=props.layer_name,
             description="Pinned third-party runtime dependencies of the pipeline's functions",
-            filename=asset.path,
-            source_code_hash=props.code.source_code_hash,
+            s3_bucket=props.code.bucket,
+            s3_key=props.code.key,
             compatible_runtimes=[props.runtime],
             compatible_architectures=[props.architecture],
         )

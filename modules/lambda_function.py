@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -22,7 +21,7 @@ from modules.iam import (
     policy_document,
     service_trust_policy,
 )
-from modules.lambda_packaging import PackagedCode
+from modules.signed_artifact import CodeLocation
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,8 +34,8 @@ class PipelineFunctionProps:
     """What the function does."""
     handler: str
     """Entry point, `package.module.function`."""
-    code: PackagedCode
-    """Deterministic zip of the function's source."""
+    code: CodeLocation
+    """The signed zip of the function's source (modules/signed_artifact.py)."""
     context: AwsContext
     """Account, region and partition for ARNs."""
     kms_key_arn: str
@@ -137,7 +136,6 @@ class PipelineFunction(Construct):
         self.role_policy = IamRolePolicy(self, "policy", role=self.role.id, name="least-privilege",
                                          policy=document.json)
 
-        asset = TerraformAsset(self, "code", path=str(props.code.path), type=AssetType.FILE)
         self.function = LambdaFunction(
             self,
             "function",
@@ -147,8 +145,10 @@ class PipelineFunction(Construct):
             runtime=props.runtime,
             architectures=[props.architecture],
             handler=props.handler,
-            filename=asset.path,
-            source_code_hash=props.code.source_code_hash,
+            # The signed object, whose key is new per signing job; no source_code_hash (see
+            # modules/signed_artifact.py: Signer's output never hashes like the local zip).
+            s3_bucket=props.code.bucket,
+            s3_key=props.code.key,
             layers=list(props.layer_arns),
             timeout=props.timeout_seconds,
             memory_size=props.memory_mb,

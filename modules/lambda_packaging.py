@@ -57,6 +57,11 @@ class PackagedCode:
     source_code_hash: str
     """base64(sha256(zip bytes)), as `source_code_hash` expects."""
 
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the zip bytes in hex: the digest shown in plan summaries and build logs."""
+        return base64.b64decode(self.source_code_hash).hex()
+
 
 def _local_module(name: str, roots: tuple[str, ...]) -> Path | None:
     """The source file of module `name` if it belongs to one of the local packages `roots`."""
@@ -162,8 +167,13 @@ def write_deterministic_zip(entries: list[tuple[str, Path]], target: Path) -> Pa
             info.create_system = 3  # Unix, so the permissions above are honoured
             archive.writestr(info, path.read_bytes(), compresslevel=9)
     partial.replace(target)
-    digest = hashlib.sha256(target.read_bytes()).digest()
-    return PackagedCode(path=target, source_code_hash=base64.b64encode(digest).decode())
+    return digest_of(target)
+
+
+def digest_of(path: Path) -> PackagedCode:
+    """A zip on disk with its hash (for a zip built here, or one a promoted build carries)."""
+    digest = hashlib.sha256(path.read_bytes()).digest()
+    return PackagedCode(path=path, source_code_hash=base64.b64encode(digest).decode())
 
 
 def build_function_zip(function: str, out_dir: Path | None = None) -> PackagedCode:
@@ -182,7 +192,8 @@ def build_function_zip(function: str, out_dir: Path | None = None) -> PackagedCo
 
 
 def build_layer_zip(requirements: Path | None = None, out_dir: Path | None = None) -> PackagedCode:
-    """Install the pinned requirements for the Lambda runtime and zip them under python/.
+    """Install the hash-pinned requirements for the Lambda runtime (`--require-hashes`) and zip them
+    under python/.
 
     The installed tree is cached under a key made of the requirements' content and the target
     platform, so it is rebuilt exactly when an input changes; the zip itself is always rewritten.
@@ -207,6 +218,8 @@ def _install_requirements(requirements: Path, site: Path) -> None:
         command = [
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
             "--no-deps",  # requirements.txt pins the whole closure; the runtime provides boto3
+            # Only the distributions Pipfile.lock vouches for (tooling/layer_requirements.py).
+            "--require-hashes",
             "--only-binary=:all:", "--platform", LAYER_PLATFORM, "--implementation", "cp",
             "--python-version", LAYER_PYTHON, "--no-compile",
             "--target", str(staging / "python"), "-r", str(requirements),

@@ -13,7 +13,12 @@ from modules.ci.deploy_permissions import CodeSigningRefs, DeployScope
 from modules.ci.deploy_role import ACCESS_LEVELS, DeployRole, DeployRoleProps, StateAccess
 from modules.ci.github_oidc import GithubOidcProvider
 from modules.ci.permissions_boundary import PermissionsBoundary, PermissionsBoundaryProps
-from modules.code_signing import CodeSigning, CodeSigningProps, config_arn_parameter_name
+from modules.code_signing import (
+    CodeSigning,
+    CodeSigningProps,
+    config_arn_parameter_name,
+    profile_name_parameter_name,
+)
 from stacks.config import EnvironmentConfig
 from stacks.emulator import code_signing_supported
 from stacks.provider import aws_provider, standard_tags
@@ -106,9 +111,11 @@ class AccountStack(TerraformStack):
                 profile_name_prefix=f"fraud_functions_{env.name_suffix}_".replace("-", "_"),
                 description=f"Fraud-detection functions ({env.name}): only packages signed by the profile",
                 config_arn_parameter=config_arn_parameter_name(env.name_suffix),
+                profile_name_parameter=profile_name_parameter_name(env.name_suffix),
                 untrusted_artifact_on_deployment=env.code_signing,
             ),
         )
         TerraformOutput(self, f"signing_profile_name_{env.name}", value=signing.profile_name)
         return CodeSigningRefs(profile_arn=signing.profile_arn, config_arn=signing.config_arn,
-                               config_arn_parameter=config_arn_parameter_name(env.name_suffix))
+                               config_arn_parameter=config_arn_parameter_name(env.name_suffix),
+                               profile_name_parameter=profile_name_parameter_name(env.name_suffix))

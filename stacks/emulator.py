@@ -10,6 +10,12 @@ Nothing here applies to dev, staging or prod: only the `local` environment's sta
 - Functions go without a code signing configuration: moto 5 has no CreateCodeSigningConfig. The
   local environment's policy is Warn (unsigned packages deploy) like dev, so nothing it runs
   would differ; dev, staging and prod always carry the configuration.
+- Packages are uploaded and signed exactly as in dev, staging and prod (modules/signed_artifact.py),
+  by the signing jobs the tooling's emulator server plays (moto 5 has no signing jobs:
+  tooling/lambda_service/emulator_server.py). The profile is named EMULATOR_SIGNING_PROFILE instead
+  of being read from the account stack's SSM parameter: locally the account and pipeline stacks are
+  applied at the same time, so the read could come before the parameter exists, and there is no
+  configuration that would check the profile anyway.
 - The DLQ goes without its redrive allow policy (only the fraud queue may redrive into it):
   moto 5 does not know the RedriveAllowPolicy queue attribute, and the provider waits until
   it reads the policy back.
@@ -32,8 +38,11 @@ from constructs import IConstruct
 # Services the stacks create resources in or read data sources from.
 EMULATED_SERVICES = (
     "apigateway", "cloudwatch", "cloudwatchlogs", "dynamodb", "ec2", "events", "iam", "kms",
-    "lambda", "s3", "sns", "sqs", "sts", "wafv2",
+    "lambda", "s3", "signer", "sns", "sqs", "sts", "wafv2",
 )
+
+EMULATOR_SIGNING_PROFILE = "fraud_functions_local"
+"""Signer profile the local signing jobs name (the emulator's played Signer accepts any name)."""
 
 
 # Resource type -> attributes moto 5 returns differently from what was written, and why.

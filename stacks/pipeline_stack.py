@@ -7,14 +7,16 @@ from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from constructs import Construct
 
 from modules.api import TransactionsApi, TransactionsApiProps
+from modules.artifacts_bucket import ArtifactsBucket, ArtifactsBucketProps
 from modules.aws_context import AwsContext
 from modules.ci.permissions_boundary import boundary_policy_arn
-from modules.code_signing import config_arn_parameter_name
+from modules.code_signing import config_arn_parameter_name, profile_name_parameter_name
 from modules.dependencies_layer import DependenciesLayer, DependenciesLayerProps
 from modules.encryption import EncryptionKey, EncryptionKeyProps
 from modules.event_wiring import QueueMappingProps, QueueToFunction, StreamMappingProps, StreamToFunction
 from modules.idempotency_table import IdempotencyTable, IdempotencyTableProps
 from modules.lambda_function import PipelineFunction, PipelineFunctionProps
+from modules.lambda_packaging import PackagedCode
 from modules.merchant_counters_table import MerchantCountersTable, MerchantCountersTableProps
 from modules.messaging import Messaging, MessagingProps, ServiceSender
 from modules.monitoring import PipelineMonitoring, PipelineMonitoringProps
@@ -24,6 +26,7 @@ from modules.pseudonym_key import PseudonymKey, PseudonymKeyProps
 from modules.reports_bucket import ReportsBucket, ReportsBucketProps
 from modules.role_boundary import PermissionsBoundaryOnEveryRole
 from modules.schedule import DailySchedule, DailyScheduleProps
+from modules.signed_artifact import SignedArtifact, SignedArtifactProps
 from modules.transactions_table import TransactionsTable, TransactionsTableProps
 from modules.web_acl import ApiWebAcl, ApiWebAclProps
 from stacks.access_config import ci_role, role_arn
@@ -31,6 +34,7 @@ from stacks.api_access import api_access_props
 from stacks.artifacts import FunctionArtifacts
 from stacks.config import EnvironmentConfig, FunctionKey
 from stacks.emulator import (
+    EMULATOR_SIGNING_PROFILE,
     EmulatorRoundTrip,
     bucket_tls_policy_supported,
     code_signing_supported,
@@ -128,8 +132,30 @@ class FraudDetectionStack(TerraformStack):
                 tls_only_policy=bucket_tls_policy_supported(emulator_url),
             ),
         )
+        # Every package is uploaded and signed with the environment's Signer profile (the account
+        # stack's, read by name), in every environment: what dev runs is what prod runs. The emulator's
+        # played Signer signs with a fixed profile name (stacks/emulator.py says why).
+        artifacts_bucket = ArtifactsBucket(
+            self, "artifacts",
+            ArtifactsBucketProps(bucket_prefix=f"{naming.name('artifacts')}-", kms_key_arn=key.key_arn,
+                                 force_destroy=disposable, tls_only_policy=bucket_tls_policy_supported(emulator_url)),
+        )
+        signing_profile = (
+            DataAwsSsmParameter(self, "signing-profile", name=profile_name_parameter_name(env.name_suffix)).value
+            if code_signing_supported(emulator_url) else EMULATOR_SIGNING_PROFILE
+        )
+
+        def signed(name: str, code: PackagedCode) -> SignedArtifact:
+            return SignedArtifact(
+                self, f"artifact-{name}",
+                SignedArtifactProps(name=name, code=code, bucket=artifacts_bucket, kms_key_arn=key.key_arn,
+                                    signing_profile_name=signing_profile),
+            )
+
         layer = DependenciesLayer(
-            self, "dependencies", DependenciesLayerProps(layer_name=naming.name("dependencies"), code=artifacts.layer)
+            self, "dependencies",
+            DependenciesLayerProps(layer_name=naming.name("dependencies"),
+                                   code=signed("dependencies-layer", artifacts.layer).signed),
         )
 
         # The code signing configuration belongs to the account stack (no deploy may change it): its
@@ -151,7 +177,7 @@ class FraudDetectionStack(TerraformStack):
                     function_name=naming.name(spec.name, "lambda"),
                     description=spec.description,
                     handler=spec.handler,
-                    code=artifacts.code[spec.key],
+                    code=signed(spec.key, artifacts.code[spec.key]).signed,
                     context=ctx,
                     kms_key_arn=key.key_arn,
                     subnet_ids=network.subnet_ids,
@@ -257,6 +283,7 @@ class FraudDetectionStack(TerraformStack):
             "dlq_url": (messaging.dlq_url, "Dead-letter queue of every asynchronous path"),
             "alert_topic_arn": (messaging.topic_arn, "Topic of fraud alerts and alarms"),
             "kms_key_id": (key.key_id, "Customer-managed key of the environment"),
+            "artifacts_bucket_name": (artifacts_bucket.bucket_name, "Bucket of the uploaded and signed packages"),
         }
         outputs.update(
             {f"{k}_function_name": (f.function_name, f"Function name. {specs[k].description}")

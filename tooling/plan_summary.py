@@ -3,7 +3,10 @@
 A stack summary counts what the plan does to managed resources (add, change, destroy, replace;
 data-source reads and no-ops are counted apart, since they change nothing) and names every
 resource that would be destroyed or replaced, because those are the changes that lose data or
-cause downtime. The Markdown rendering is the pull request comment; HIDDEN_MARKER lets the
+cause downtime. It also names every deployment package the stack uploads (the `aws_s3_object`s
+with a `source_hash`, modules/signed_artifact.py) with its digest, the SHA-256 of the zip bytes,
+and whether the plan uploads it: the same build promoted to the next environment shows the same
+digests there. The Markdown rendering is the pull request comment; HIDDEN_MARKER lets the
 workflow find and update its own comment instead of adding one per push.
 """
 
@@ -50,6 +53,16 @@ def summarize_stack(stack: str, plan: Mapping[str, Any]) -> dict[str, Any]:
     outputs = sorted(
         name for name, change in plan.get("output_changes", {}).items() if change["actions"] != ["no-op"]
     )
+    artifacts = sorted(
+        (
+            {"address": change["address"], "key": (change["change"].get("after") or {}).get("key"),
+             "sha256": change["change"]["after"]["source_hash"],
+             "uploaded": classify(change["change"]["actions"]) in ("add", "change", "replace")}
+            for change in plan.get("resource_changes", [])
+            if change.get("type") == "aws_s3_object" and (change["change"].get("after") or {}).get("source_hash")
+        ),
+        key=lambda artifact: artifact["address"],
+    )
     return {
         "stack": stack,
         **{kind: counts[kind] for kind in COUNTED},
@@ -62,6 +75,7 @@ def summarize_stack(stack: str, plan: Mapping[str, Any]) -> dict[str, Any]:
         "changed": sorted(addresses["change"]),
         "forgotten": sorted(addresses["forget"]),
         "outputs_changed": outputs,
+        "artifacts": artifacts,
         "has_changes": any(counts[kind] for kind in (*COUNTED, "forget")) or bool(outputs),
     }
 
@@ -93,6 +107,15 @@ def _list(title: str, addresses: Iterable[str]) -> list[str]:
     return [title, *items, ""] if items else []
 
 
+def _artifacts(stack: str, artifacts: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not artifacts:
+        return []
+    lines = [f"`{stack}` packages (SHA-256 of the zip bytes):", "", "| package | sha256 | this plan |", "|---|---|---|"]
+    lines += [f"| `{a['key']}` | `{a['sha256']}` | {'**uploads and signs it**' if a['uploaded'] else 'unchanged'} |"
+              for a in artifacts]
+    return [*lines, ""]
+
+
 def render_markdown(summaries: Sequence[Mapping[str, Any]], *, title: str = "Terraform plan") -> str:
     """One Markdown document for several environments' summaries: a table of counts per stack,
     destroys and replacements called out by address, other changes folded away."""
@@ -113,6 +136,7 @@ def render_markdown(summaries: Sequence[Mapping[str, Any]], *, title: str = "Ter
                 lines.append("")
                 lines += _list("Destroyed:", stack["destroyed"])
                 lines += _list("Replaced (destroyed, then created again):", stack["replaced"])
+            lines += _artifacts(name, stack.get("artifacts", []))
             if not stack["has_changes"]:
                 lines += [f"`{name}`: no changes.", ""]
                 continue

@@ -35,8 +35,9 @@ services that use them. The deploy roles, their policies and the boundary live u
 IAM path, which no name pattern here matches, and an explicit Deny keeps a deploy from touching
 them.
 
-Code signing: the signing profile and configuration belong to the account stack. A deploy signs
-only with its environment's profile, creates functions or attaches a configuration only with its
+Code signing: the signing profile and configuration belong to the account stack. A deploy uploads
+its packages to its own artifacts bucket (`fraud-artifacts-<suffix>-*`), signs only with its
+environment's profile, creates functions or attaches a configuration only with its
 environment's one (an explicit Deny refuses any other, or none), and is denied every call that
 would change, detach, delete, cancel or revoke the control, or repoint the parameter naming it.
 """
@@ -63,6 +64,8 @@ class CodeSigningRefs:
     """Code signing configuration every function must carry."""
     config_arn_parameter: str
     """SSM parameter name publishing the configuration's ARN to the environment's stack."""
+    profile_name_parameter: str
+    """SSM parameter name publishing the profile's name to the environment's stack."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,7 +112,7 @@ RESOURCE_TYPE_GROUPS: Mapping[str, tuple[str, ...]] = {
     "network": ("aws_vpc", "aws_subnet", "aws_route_table", "aws_security_group", "aws_default_security_group",
                 "aws_vpc_endpoint", "aws_vpc_security_group_", "aws_flow_log"),
     "encryption": ("aws_kms_",),
-    "functions": ("aws_lambda_", "aws_signer_"),
+    "functions": ("aws_lambda_", "aws_signer_", "aws_s3_object"),
     "identity": ("aws_iam_role",),
     "data": ("aws_dynamodb_", "aws_s3_bucket"),
     "messaging": ("aws_sqs_", "aws_sns_", "aws_cloudwatch_event_"),
@@ -133,6 +136,9 @@ UNSCOPED_BY_ENVIRONMENT: Mapping[str, str] = {
         "with this environment's tag and only on resources without one",
     "lambda:*EventSourceMapping":
         "mappings carry no environment tag in the request; scoped by region, account and lambda:FunctionArn",
+    "signer:DescribeSigningJob on /signing-jobs/*":
+        "signing jobs are named by an id Signer assigns and carry no tag; reading one only shows what was "
+        "signed with which profile, and starting one is limited to the environment's profile",
     "Resource \"*\" lookups and creations (modules/iam.py ACTIONS_ON_ANY_RESOURCE)":
         "Describe/List calls and log deliveries have no resource-level permission; limited to the region "
         "(kms:CreateKey also to this environment's request tag)",
@@ -305,7 +311,27 @@ def function_statements(scope: DeployScope) -> list[PolicyStatement]:
     functions = scope.arn("lambda", f"function:{scope.names}")
     function_condition = Condition(test="ArnLike", variable="lambda:FunctionArn", values=[functions])
     creation = ["lambda:CreateFunction", "lambda:PutFunctionCodeSigningConfig"]
+    artifacts = f"arn:{scope.partition}:s3:::{scope.project}-artifacts-{scope.name_suffix}-*"
     statements = [
+        PolicyStatement(
+            sid="ArtifactsReadWrite",
+            # The packages a deploy uploads (tagged by default_tags), signs (Signer reads the source
+            # version and writes the signed object with the caller's access) and deploys from (Lambda
+            # reads the signed object with the caller's access); a destroy removes every version.
+            actions=[
+                "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectAttributes",
+                "s3:GetObjectTagging", "s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:PutObject",
+                "s3:PutObjectTagging",
+            ],
+            resources=[f"{artifacts}/*"],
+        ),
+        PolicyStatement(sid="ArtifactsListVersions", actions=["s3:ListBucketVersions"], resources=[artifacts]),
+        PolicyStatement(
+            sid="SigningJobsRead",
+            # Terraform waits on a job and refreshes it (see UNSCOPED_BY_ENVIRONMENT).
+            actions=["signer:DescribeSigningJob"],
+            resources=[scope.arn("signer", "/signing-jobs/*")],
+        ),
         PolicyStatement(
             sid="FunctionsManage",
             actions=[
@@ -359,7 +385,8 @@ def function_statements(scope: DeployScope) -> list[PolicyStatement]:
             actions=["lambda:GetCodeSigningConfig", "signer:GetSigningProfile", "signer:StartSigningJob",
                      "ssm:GetParameter"],
             resources=[signing.config_arn, signing.profile_arn,
-                       scope.arn("ssm", f"parameter{signing.config_arn_parameter}")],
+                       scope.arn("ssm", f"parameter{signing.config_arn_parameter}"),
+                       scope.arn("ssm", f"parameter{signing.profile_name_parameter}")],
         ),
         PolicyStatement(
             sid="CodeSigningStays",

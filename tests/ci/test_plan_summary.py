@@ -93,3 +93,49 @@ def test_the_comment_command_renders_environments_in_promotion_order(
     assert plan_review_main(["comment", *sorted(str(p) for p in tmp_path.glob("*.json"))]) == 0
     out = capsys.readouterr().out
     assert out.index("fraud-detection-dev") < out.index("fraud-detection-staging") < out.index("fraud-detection-prod")
+
+
+LAYER_SHA = "8bacab4d2a2ca50e946817efb50363f95df9326a04941f71fea5bfbeff3d4465"
+API_SHA = "1f0e" * 16
+
+
+def _package_plan(api_actions: list[str]) -> dict[str, Any]:
+    """A pipeline plan: the layer's upload unchanged, the API's upload as `api_actions` (a changed zip
+    also replaces its signing job and updates its function), and a bucket without a source_hash."""
+    def upload(name: str, sha: str, actions: list[str]) -> dict[str, Any]:
+        return {"address": f"aws_s3_object.artifact-{name}_upload", "mode": "managed", "type": "aws_s3_object",
+                "change": {"actions": actions, "after": {"key": f"uploads/{name}.zip", "source_hash": sha}}}
+
+    changed = api_actions != ["no-op"]
+    return {"resource_changes": [
+        upload("dependencies-layer", LAYER_SHA, ["no-op"]),
+        upload("transaction_api", API_SHA, api_actions),
+        {"address": "aws_signer_signing_job.artifact-transaction_api_signing", "mode": "managed",
+         "type": "aws_signer_signing_job",
+         "change": {"actions": ["delete", "create"] if changed else ["no-op"], "after": {}}},
+        {"address": "aws_lambda_function.transaction-api_function", "mode": "managed", "type": "aws_lambda_function",
+         "change": {"actions": ["update"] if changed else ["no-op"], "after": {}}},
+        {"address": "aws_s3_object.report", "mode": "managed", "type": "aws_s3_object",
+         "change": {"actions": ["create"], "after": {"key": "reports/x.json"}}},
+    ]}
+
+
+def test_the_summary_names_every_package_with_its_digest_and_whether_it_is_uploaded() -> None:
+    summary = summarize_stack("fraud-detection-dev", _package_plan(["update"]))
+    assert summary["artifacts"] == [
+        {"address": "aws_s3_object.artifact-dependencies-layer_upload", "key": "uploads/dependencies-layer.zip",
+         "sha256": LAYER_SHA, "uploaded": False},
+        {"address": "aws_s3_object.artifact-transaction_api_upload", "key": "uploads/transaction_api.zip",
+         "sha256": API_SHA, "uploaded": True},
+    ]
+    assert summary["replaced"] == ["aws_signer_signing_job.artifact-transaction_api_signing"]
+    assert "aws_lambda_function.transaction-api_function" in summary["changed"]
+    text = render_markdown([summarize("dev", {"fraud-detection-dev": _package_plan(["update"])})])
+    assert f"| `uploads/transaction_api.zip` | `{API_SHA}` | **uploads and signs it** |" in text
+    assert f"| `uploads/dependencies-layer.zip` | `{LAYER_SHA}` | unchanged |" in text
+
+
+def test_an_unchanged_build_shows_its_digests_and_no_changes() -> None:
+    summary = summarize_stack("fraud-detection-prod", _package_plan(["no-op"]))
+    assert [a["uploaded"] for a in summary["artifacts"]] == [False, False]
+    assert (summary["add"], summary["change"], summary["replace"]) == (1, 0, 0)  # the unrelated report object

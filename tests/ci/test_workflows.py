@@ -1,7 +1,7 @@
 """The GitHub Actions workflows: actionlint finds nothing, and the deploy invariants hold
-(OIDC only, no AWS keys, dev -> staging -> prod, per environment a saved plan whose file is applied
-after the environment's approval and never re-planned, one concurrency group per apply, read-only
-plans on pull requests, actions pinned to commits)."""
+(OIDC only, no AWS keys, packages built once and promoted, dev -> staging -> prod, per environment a
+saved plan whose file is applied after the environment's approval and never re-planned, one
+concurrency group per apply, read-only plans on pull requests, actions pinned to commits)."""
 
 from __future__ import annotations
 
@@ -144,14 +144,36 @@ def test_merges_to_main_deploy_dev_then_staging_then_prod() -> None:
     workflow = _workflow("deploy")
     assert _triggers(workflow)["push"] == {"branches": ["main"]}
     jobs = workflow["jobs"]
-    assert list(jobs) == list(ENVIRONMENTS)
-    assert "needs" not in jobs["dev"]
+    assert list(jobs) == ["build", *ENVIRONMENTS]
+    assert jobs["dev"]["needs"] == "build"
     assert jobs["staging"]["needs"] == "dev"
     assert jobs["prod"]["needs"] == "staging"
-    for environment, job in jobs.items():
+    for environment in ENVIRONMENTS:
+        job = jobs[environment]
         assert job["uses"] == "./.github/workflows/deploy-environment.yml"
         assert job["with"] == {"environment": environment}
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
+
+
+def test_the_packages_are_built_once_and_every_environment_deploys_that_build() -> None:
+    build = _workflow("deploy")["jobs"]["build"]
+    # The build job gets no cloud credentials: it only builds and keeps the zips with their digests.
+    assert build["permissions"] == {"contents": "read"}
+    assert "make packages" in _run(build)
+    assert "build/packages/SHA256SUMS" in _run(build)
+    upload = _uses(build, "actions/upload-artifact")["with"]
+    assert (upload["name"], upload["path"], upload["if-no-files-found"]) == ("packages", "build/packages", "error")
+    plan = _environment_jobs()["plan"]
+    download = _uses(plan, "actions/download-artifact")["with"]
+    assert (download["name"], download["path"]) == ("packages", "build/packages")
+    names = [step.get("name", step.get("uses", "")) for step in plan["steps"]]
+    verify = next(i for i, step in enumerate(plan["steps"]) if "tooling.packages verify build/packages" in
+                  step.get("run", ""))
+    planning = next(i for i, step in enumerate(plan["steps"]) if "make plan" in step.get("run", ""))
+    assert names.index("the packages built once for every environment") < verify < planning
+    # The plan synthesizes from the downloaded build, never from a build of its own.
+    assert plan["steps"][planning]["env"]["FRAUD_PACKAGES_DIR"] == "build/packages"
+    assert not any("make packages" in _run(job) for job in _environment_jobs().values())
 
 
 def _environment_jobs() -> dict[str, Any]:

@@ -33,6 +33,7 @@ from modules.lambda_function import PipelineFunction, PipelineFunctionProps
 from modules.lambda_packaging import write_deterministic_zip
 from modules.messaging import Messaging, MessagingProps
 from modules.secure_bucket import SecureBucket, SecureBucketProps
+from modules.signed_artifact import CodeLocation
 from modules.transactions_table import TransactionsTable, TransactionsTableProps
 from stacks.app import enforce_security_rules
 
@@ -53,7 +54,8 @@ def _compliant(stack: TerraformStack, workdir: Path) -> None:
                                                              kms_key_arn=key.key_arn, context=ctx))
     SecureBucket(stack, "bucket", SecureBucketProps(bucket_prefix="b-", kms_key_arn=key.key_arn))
     PipelineFunction(stack, "function", PipelineFunctionProps(
-        function_name="fn", description="d", handler="fn.app.handler", code=code, context=ctx,
+        function_name="fn", description="d", handler="fn.app.handler",
+        code=CodeLocation(bucket="artifacts", key=f"signed/fn/{code.sha256}.zip"), context=ctx,
         kms_key_arn=key.key_arn, subnet_ids=["subnet-1", "subnet-2"], security_group_ids=["sg-1"],
         alarm_topic_arn=messaging.topic_arn, async_failure_destination_arn=messaging.dlq_arn, timeout_seconds=10,
         memory_mb=256, reserved_concurrency=1, log_retention_days=7,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import zipfile
 from pathlib import Path
 
 import pytest
-from terraform_json import at_path
+from terraform_json import at_path, ref
 
 from modules.dependencies_layer import DependenciesLayerProps
-from modules.lambda_packaging import PackagedCode
+from modules.signed_artifact import CodeLocation
 from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
 
 
@@ -27,17 +26,22 @@ def test_layer_matches_the_functions_runtime_and_architecture(synthesized: Synth
 
 
 @pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-def test_source_code_hash_is_the_hash_of_the_shipped_zip(synthesized: SynthesizedApp, stack: str) -> None:
+def test_layer_deploys_from_its_signed_object_without_a_local_hash(synthesized: SynthesizedApp, stack: str) -> None:
     _, layer = at_path(synthesized.resources(stack, "aws_lambda_layer_version"), "dependencies/layer")
-    archive = synthesized.stack_dir(stack) / layer["filename"]
-    digest = base64.b64encode(hashlib.sha256(archive.read_bytes()).digest()).decode()
-    assert layer["source_code_hash"] == digest
+    job, _ = at_path(synthesized.resources(stack, "aws_signer_signing_job"), "artifact-dependencies-layer/signing")
+    assert layer["s3_bucket"] == ref("aws_signer_signing_job", job, "signed_object[0].s3[0].bucket")
+    assert layer["s3_key"] == ref("aws_signer_signing_job", job, "signed_object[0].s3[0].key")
+    assert not {"filename", "source_code_hash"} & set(layer)
+
+
+def _layer_zip(synthesized: SynthesizedApp, stack: str) -> Path:
+    _, upload = at_path(synthesized.resources(stack, "aws_s3_object"), "artifact-dependencies-layer/upload")
+    return synthesized.stack_dir(stack) / upload["source"]
 
 
 def test_layer_zip_puts_packages_under_python(synthesized: SynthesizedApp) -> None:
     stack = "fraud-detection-dev"
-    _, layer = at_path(synthesized.resources(stack, "aws_lambda_layer_version"), "dependencies/layer")
-    with zipfile.ZipFile(synthesized.stack_dir(stack) / layer["filename"]) as archive:
+    with zipfile.ZipFile(_layer_zip(synthesized, stack)) as archive:
         names = archive.namelist()
     assert names
     assert all(name.startswith("python/") for name in names)
@@ -51,13 +55,10 @@ def test_layer_zip_puts_packages_under_python(synthesized: SynthesizedApp) -> No
 
 
 def test_same_layer_content_in_every_environment(synthesized: SynthesizedApp) -> None:
-    hashes = {
-        at_path(synthesized.resources(stack, "aws_lambda_layer_version"), "dependencies/layer")[1]["source_code_hash"]
-        for stack in ENVIRONMENT_STACKS
-    }
-    assert len(hashes) == 1
+    digests = {hashlib.sha256(_layer_zip(synthesized, stack).read_bytes()).hexdigest() for stack in ENVIRONMENT_STACKS}
+    assert len(digests) == 1
 
 
 def test_props_default_to_the_functions_runtime(tmp_path: Path) -> None:
-    props = DependenciesLayerProps(layer_name="l", code=PackagedCode(path=tmp_path / "l.zip", source_code_hash="h"))
+    props = DependenciesLayerProps(layer_name="l", code=CodeLocation(bucket="artifacts", key="signed/l/job.zip"))
     assert (props.runtime, props.architecture) == ("python3.11", "x86_64")

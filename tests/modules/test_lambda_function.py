@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import replace
-from pathlib import Path
 
 import cdktf
 import pytest
@@ -14,7 +11,7 @@ from terraform_json import at_path, ref, referenced_policy
 from modules.aws_context import AwsContext
 from modules.iam import PolicyStatement
 from modules.lambda_function import PipelineFunction, PipelineFunctionProps
-from modules.lambda_packaging import PackagedCode
+from modules.signed_artifact import CodeLocation
 from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
 
 # Construct id (also the component of the deployed name) -> function key (package and zip name).
@@ -280,12 +277,15 @@ def test_report_generator_may_query_the_day_index_and_write_reports(synthesized:
 
 
 @pytest.mark.parametrize(("stack", "fn"), CASES)
-def test_source_code_hash_is_the_hash_of_the_shipped_zip(synthesized: SynthesizedApp, stack: str, fn: str) -> None:
+def test_function_deploys_from_its_signed_object_without_a_local_hash(
+    synthesized: SynthesizedApp, stack: str, fn: str
+) -> None:
     _, function = _function(synthesized, stack, fn)
-    archive = synthesized.stack_dir(stack) / function["filename"]
-    assert archive.name == f"{FUNCTIONS[fn]}.zip"
-    digest = base64.b64encode(hashlib.sha256(archive.read_bytes()).digest()).decode()
-    assert function["source_code_hash"] == digest
+    job = _id(synthesized, stack, "aws_signer_signing_job", f"artifact-{FUNCTIONS[fn]}/signing")
+    assert function["s3_bucket"] == ref("aws_signer_signing_job", job, "signed_object[0].s3[0].bucket")
+    assert function["s3_key"] == ref("aws_signer_signing_job", job, "signed_object[0].s3[0].key")
+    # Signer's output never hashes like the local zip: a source_code_hash would show a change on every plan.
+    assert not {"filename", "source_code_hash"} & set(function)
 
 
 @pytest.mark.parametrize(("stack", "fn"), CASES)
@@ -297,7 +297,7 @@ def test_function_uses_the_dependencies_layer(synthesized: SynthesizedApp, stack
 
 VALID = PipelineFunctionProps(
     function_name="fn", description="d", handler="fn.app.handler",
-    code=PackagedCode(path=Path("fn.zip"), source_code_hash="h"), context=None,  # type: ignore[arg-type]
+    code=CodeLocation(bucket="artifacts", key="signed/fn/job.zip"), context=None,  # type: ignore[arg-type]
     kms_key_arn="k", subnet_ids=["s1", "s2"], security_group_ids=["sg"], alarm_topic_arn="t",
     async_failure_destination_arn="dlq", timeout_seconds=10, memory_mb=256, reserved_concurrency=1,
     log_retention_days=7,

@@ -73,9 +73,9 @@ def test_the_encrypted_inventory_is_complete(synthesized: SynthesizedApp, stack:
         "aws_dynamodb_table", "aws_sqs_queue", "aws_sns_topic", "aws_lambda_function", "aws_cloudwatch_log_group",
         "aws_s3_bucket_server_side_encryption_configuration")}
     # Tables: transactions, idempotency, merchant counters. Log groups: four functions, API access and
-    # execution logs, VPC flow logs, WAF logs.
+    # execution logs, VPC flow logs, WAF logs. Buckets: reports, artifacts.
     assert counts == {"aws_dynamodb_table": 3, "aws_sqs_queue": 2, "aws_sns_topic": 1, "aws_lambda_function": 4,
-                      "aws_cloudwatch_log_group": 8, "aws_s3_bucket_server_side_encryption_configuration": 1}
+                      "aws_cloudwatch_log_group": 8, "aws_s3_bucket_server_side_encryption_configuration": 2}
 
 
 def test_the_walk_reports_a_resource_outside_the_cmk(synthesized: SynthesizedApp) -> None:
@@ -126,8 +126,9 @@ def test_buckets_queues_and_topics_refuse_requests_without_tls(synthesized: Synt
             if not _denies_insecure_transport(policies.get(arn, []), service, arns):
                 missing.append(f"{kind}.{lid}")
     assert missing == []
-    # The state stack: the state bucket and its audit trail's log bucket.
-    assert len(policies) == (2 if stack == "fraud-detection-state" else 4)
+    # The state stack: the state bucket and its audit trail's log bucket; environments: two buckets,
+    # two queues, the topic.
+    assert len(policies) == (2 if stack == "fraud-detection-state" else 5)
 
 
 def test_only_the_emulator_goes_without_bucket_tls_policies(synthesized: SynthesizedApp) -> None:

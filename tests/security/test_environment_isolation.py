@@ -3,9 +3,9 @@ policies (references resolved) with tests/security/iam_evaluator.py.
 
 Dev, staging and prod may share one account, so every environment's roles are tried against every
 other environment's resources (key deletion and key policy, WAF detachment, API method update, API
-key read, log deletion, network changes, retagging, role creation): all refused, by the deploy and
-the plan role alike. The same roles' normal work on their own environment (what a deploy of its
-stack does, what a plan reads) is allowed. Resources AWS names by id carry the Environment tag the
+key read, log deletion, network changes, retagging, role creation, package uploads and signing): all
+refused, by the deploy and the plan role alike. The same roles' normal work on their own environment
+(what a deploy of its stack does, what a plan reads) is allowed. Resources AWS names by id carry the Environment tag the
 provider's default_tags set; names, ids and tags are taken from the synthesized environment stacks.
 
 An operation is every authorization AWS checks for one call (a subnet created in a VPC is checked
@@ -78,6 +78,11 @@ class Environment:
         return self.arn("logs", f"log-group:API-Gateway-Execution-Logs_{self.api}/{self.stage}")
 
     @property
+    def artifacts(self) -> str:
+        """ARN of the artifacts bucket (`fraud-artifacts-<suffix>-` and the suffix AWS appends)."""
+        return f"arn:aws:s3:::fraud-artifacts-{self.suffix}-0001"
+
+    @property
     def role(self) -> str:
         return f"arn:aws:iam::{ACCOUNT_ID}:role/fraud-analyzer-{self.suffix}"
 
@@ -126,7 +131,7 @@ def _tagging(own: Environment, value: str) -> dict[str, ContextValue]:
             "aws:RequestedRegion": REGION}
 
 
-def across(own: Environment, other: Environment) -> list[Operation]:
+def across(app: SynthesizedApp, own: Environment, other: Environment) -> list[Operation]:
     """What `own`'s roles try on `other`'s resources: every one refused."""
     as_own = _tagging(own, own.name)
     theirs = {**other.tag, "aws:RequestedRegion": REGION}
@@ -169,6 +174,12 @@ def across(own: Environment, other: Environment) -> list[Operation]:
         ("create one of its roles with its own boundary",
          [Request("iam:CreateRole", other.role, {"iam:PermissionsBoundary": own.boundary})]),
         ("delete its table", [Request("dynamodb:DeleteTable", other.arn("dynamodb", f"table/{other.table}"))]),
+        ("overwrite a package in its artifacts bucket",
+         [Request("s3:PutObject", f"{other.artifacts}/uploads/transaction_api.zip")]),
+        ("sign a package with its profile",
+         [Request("signer:StartSigningJob", code_signing_arns(app, ACCOUNT, other.name)[0]),
+          Request("s3:GetObjectVersion", f"{other.artifacts}/uploads/transaction_api.zip"),
+          Request("s3:PutObject", f"{other.artifacts}/signed/transaction_api/job-1.zip")]),
         ("replace a function's code", [Request("lambda:UpdateFunctionCode",
                                                other.arn("lambda", f"function:{other.function}"))]),
     ]
@@ -181,7 +192,7 @@ def within(app: SynthesizedApp, own: Environment, other: Environment) -> list[Op
     as_own = _tagging(own, own.name)
     ours = {**own.tag, "aws:RequestedRegion": REGION}
     ours_tagging = {**ours, **as_own}
-    _, config = code_signing_arns(app, ACCOUNT, own.name)
+    profile, config = code_signing_arns(app, ACCOUNT, own.name)
     _, other_config = code_signing_arns(app, ACCOUNT, other.name)
     function = own.arn("lambda", f"function:{own.function}")
     writes = [
@@ -225,6 +236,13 @@ def within(app: SynthesizedApp, own: Environment, other: Environment) -> list[Op
          [Request("iam:CreateRole", own.role, {"iam:PermissionsBoundary": own.boundary})]),
         ("create a function with its code signing configuration",
          [Request("lambda:CreateFunction", function, {"lambda:CodeSigningConfigArn": config})]),
+        ("upload a package to its artifacts bucket",
+         [Request("s3:PutObject", f"{own.artifacts}/uploads/transaction_api.zip"),
+          Request("s3:PutObjectTagging", f"{own.artifacts}/uploads/transaction_api.zip")]),
+        ("sign a package with its profile",
+         [Request("signer:StartSigningJob", profile),
+          Request("s3:GetObjectVersion", f"{own.artifacts}/uploads/transaction_api.zip"),
+          Request("s3:PutObject", f"{own.artifacts}/signed/transaction_api/job-1.zip")]),
     ]
     reads = [
         ("read its key's policy", [Request("kms:GetKeyPolicy", own.key, ours)]),
@@ -232,6 +250,8 @@ def within(app: SynthesizedApp, own: Environment, other: Environment) -> list[Op
         ("read its stage", [Request("apigateway:GET", own.stage_arn, ours)]),
         ("read its VPC's attributes", [Request("ec2:DescribeVpcAttribute", own.ec2("vpc"), ours)]),
         ("read its execution log group's tags", [Request("logs:ListTagsForResource", own.execution_log_group, ours)]),
+        ("read a signed package", [Request("s3:GetObject", f"{own.artifacts}/signed/transaction_api/job-1.zip")]),
+        ("refresh a signing job", [Request("signer:DescribeSigningJob", own.arn("signer", "/signing-jobs/job-1"))]),
     ]
     never = [
         ("create a key without its tag", [Request("kms:CreateKey", "*", {"aws:RequestedRegion": REGION})]),
@@ -269,7 +289,7 @@ def table(synthesized: SynthesizedApp) -> list[Row]:
     rows: list[Row] = []
     for name, own in envs.items():
         others = [e for e in envs.values() if e is not own]
-        operations = [*within(synthesized, own, others[0]), *[op for o in others for op in across(own, o)]]
+        operations = [*within(synthesized, own, others[0]), *[op for o in others for op in across(synthesized, own, o)]]
         for access in ("deploy", "plan"):
             statements = _statements(synthesized, name, access)
             rows += [(name, access, op, decide(statements, op)) for op in operations]

@@ -5,7 +5,8 @@ Allowed: what a normal deploy of the stack does. Denied: creating a role without
 boundary (or with another one), removing a boundary, editing or deleting the boundary policy,
 passing a role that is not the pipeline's or to another service, attaching AdministratorAccess,
 acting on another environment's roles, creating a function without the environment's code signing
-configuration, signing with another profile, changing or detaching the signing control; and, for a
+configuration, signing with another profile, changing or detaching the signing control, writing
+another environment's packages (and, for the plan role, any upload or signing job); and, for a
 pipeline role whatever its own policy says (here: everything), anything outside the boundary.
 
 The API's callers, each with an identity policy allowing every `execute-api:Invoke`, against the REST
@@ -74,6 +75,8 @@ def attempts(app: SynthesizedApp, environment: str) -> list[Attempt]:
     with_boundary = {"iam:PermissionsBoundary": boundary}
     region = {"aws:RequestedRegion": "us-east-1"}
     admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    artifacts = f"arn:aws:s3:::fraud-artifacts-{sfx}-0001"
+    signing_job = _regional("signer", "/signing-jobs/0a1b2c3d-job")
     rows = [
         ("deploy", "create a function role with the boundary", Request("iam:CreateRole", own_role, with_boundary),
          "allowed"),
@@ -88,6 +91,18 @@ def attempts(app: SynthesizedApp, environment: str) -> list[Attempt]:
          Request("lambda:CreateFunction", function, {"lambda:CodeSigningConfigArn": config}), "allowed"),
         ("deploy", "sign a package with the environment's profile", Request("signer:StartSigningJob", profile),
          "allowed"),
+        ("deploy", "upload a package to its artifacts bucket",
+         Request("s3:PutObject", f"{artifacts}/uploads/transaction_api.zip"), "allowed"),
+        ("deploy", "read the signed package Lambda deploys from",
+         Request("s3:GetObject", f"{artifacts}/signed/transaction_api/job-1.zip"), "allowed"),
+        ("deploy", "wait on a signing job", Request("signer:DescribeSigningJob", signing_job), "allowed"),
+        ("deploy", "read the name of the environment's signing profile",
+         Request("ssm:GetParameter", _regional("ssm", f"parameter/fraud-{sfx}/signing-profile-name")), "allowed"),
+        ("deploy", f"upload a package to the {other} artifacts bucket",
+         Request("s3:PutObject", f"arn:aws:s3:::fraud-artifacts-{SUFFIXES[other]}-0001/uploads/notifier.zip"),
+         "denied"),
+        ("deploy", "point the environment at another signing profile",
+         Request("ssm:PutParameter", _regional("ssm", f"parameter/fraud-{sfx}/signing-profile-name")), "denied"),
         ("deploy", "create the transactions table",
          Request("dynamodb:CreateTable", _regional("dynamodb", f"table/fraud-transactions-{sfx}")), "allowed"),
         ("deploy", "create the fraud queue", Request("sqs:CreateQueue", _regional("sqs", f"fraud-queue-{sfx}")),
@@ -130,6 +145,12 @@ def attempts(app: SynthesizedApp, environment: str) -> list[Attempt]:
         ("deploy", "change its own trust policy",
          Request("iam:UpdateAssumeRolePolicy", _iam(f"role/github-deploy/fraud-deploy-{environment}")), "denied"),
         ("plan", "read a function role", Request("iam:GetRole", own_role), "allowed"),
+        ("plan", "read an uploaded package", Request("s3:GetObject", f"{artifacts}/uploads/transaction_api.zip"),
+         "allowed"),
+        ("plan", "refresh a signing job", Request("signer:DescribeSigningJob", signing_job), "allowed"),
+        ("plan", "read the signing profile", Request("signer:GetSigningProfile", profile), "allowed"),
+        ("plan", "upload a package", Request("s3:PutObject", f"{artifacts}/uploads/transaction_api.zip"), "denied"),
+        ("plan", "sign a package", Request("signer:StartSigningJob", profile), "denied"),
         ("plan", "create a role with the boundary", Request("iam:CreateRole", own_role, with_boundary), "denied"),
         ("plan", "write a function role's inline policy", Request("iam:PutRolePolicy", own_role, with_boundary),
          "denied"),

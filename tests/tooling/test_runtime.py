@@ -6,7 +6,9 @@ import io
 import zipfile
 from pathlib import Path
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from tooling.lambda_service.code_store import (
     ArtifactLocator,
@@ -112,14 +114,38 @@ def test_unpack_refuses_paths_outside_its_directory(tmp_path: Path) -> None:
     assert not (tmp_path.parent / "escape.py").exists()
 
 
-def test_the_artifact_must_have_the_digest_the_emulator_reports(tmp_path: Path) -> None:
-    (tmp_path / "fn.zip").write_bytes(b"zip bytes")
-    state = {"values": {"root_module": {"child_modules": [{"resources": [{
-        "mode": "managed", "type": "aws_lambda_function",
-        "values": {"function_name": "fn", "filename": "fn.zip"}}]}]}}}
-    locator = ArtifactLocator(tmp_path, load_state=lambda _: state)
-    assert locator.function_zip("fn", sha256_b64(b"zip bytes")) == b"zip bytes"
-    with pytest.raises(CodePackageError, match="redeploy"):
-        locator.function_zip("fn", sha256_b64(b"other bytes"))
-    with pytest.raises(CodePackageError):
-        locator.function_zip("missing", sha256_b64(b"zip bytes"))
+def _state(resource_type: str, values: dict[str, str]) -> dict[str, object]:
+    return {"values": {"root_module": {"child_modules": [{"resources": [{
+        "mode": "managed", "type": resource_type, "values": values}]}]}}}
+
+
+def test_the_code_is_the_s3_object_the_function_deploys_from_with_the_reported_digest(tmp_path: Path) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="fraud-artifacts-local-1")
+        s3.put_object(Bucket="fraud-artifacts-local-1", Key="signed/fn/job-1.zip", Body=b"zip bytes")
+        state = _state("aws_lambda_function", {"function_name": "fn", "s3_bucket": "fraud-artifacts-local-1",
+                                               "s3_key": "signed/fn/job-1.zip"})
+        locator = ArtifactLocator(tmp_path, s3, load_state=lambda _: state)
+        assert locator.function_zip("fn", sha256_b64(b"zip bytes")) == b"zip bytes"
+        with pytest.raises(CodePackageError, match="redeploy"):
+            locator.function_zip("fn", sha256_b64(b"other bytes"))
+        with pytest.raises(CodePackageError, match="no single S3 object"):
+            locator.function_zip("missing", sha256_b64(b"zip bytes"))
+        s3.delete_object(Bucket="fraud-artifacts-local-1", Key="signed/fn/job-1.zip")
+        with pytest.raises(CodePackageError, match="unreadable"):
+            locator.function_zip("fn", sha256_b64(b"zip bytes"))
+
+
+def test_a_pinned_object_version_is_the_one_read(tmp_path: Path) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="fraud-artifacts-local-1")
+        s3.put_bucket_versioning(Bucket="fraud-artifacts-local-1", VersioningConfiguration={"Status": "Enabled"})
+        first = s3.put_object(Bucket="fraud-artifacts-local-1", Key="layer.zip", Body=b"first")["VersionId"]
+        s3.put_object(Bucket="fraud-artifacts-local-1", Key="layer.zip", Body=b"second")
+        arn = "arn:aws:lambda:us-east-1:123456789012:layer:deps:1"
+        state = _state("aws_lambda_layer_version", {"arn": arn, "s3_bucket": "fraud-artifacts-local-1",
+                                                    "s3_key": "layer.zip", "s3_object_version": first})
+        locator = ArtifactLocator(tmp_path, s3, load_state=lambda _: state)
+        assert locator.layer_zip(arn, sha256_b64(b"first")) == b"first"

@@ -4,10 +4,12 @@ Where the bytes come from: moto keeps the uploaded zip in memory but never serve
 `Code.Location` is a made-up S3 URL (bucket `awslambda-<region>-tasks`, which does not exist in the
 emulator: a GET answers NoSuchBucket), GetLayerVersion's `Content.Location` is the literal "s3://",
 and `/moto-api/data.json` (which would list the base64 `ZipFile`) fails with a 500 as soon as a
-function exists, because it reads the function's Docker-client property. So the zip is the artifact
-Terraform uploaded: the `filename` that the stack's state records for the function (or layer), used
-only when its SHA-256 equals the CodeSha256 the emulator reports. Everything else (handler,
-environment, layers, timeout, memory) is read from the emulator.
+function exists, because it reads the function's Docker-client property. Functions and layer
+versions deploy from the signed object in the artifacts bucket (modules/signed_artifact.py), so the
+zip is that object: the `s3_bucket` / `s3_key` (and `s3_object_version`, when set) that the stack's
+state records for the function (or layer version), read from the emulator's S3 and used only when
+its SHA-256 equals the CodeSha256 the emulator reports. Everything else (handler, environment,
+layers, timeout, memory) is read from the emulator.
 """
 
 from __future__ import annotations
@@ -88,10 +90,12 @@ def unpack(zip_bytes: bytes, code_sha256: str, cache_dir: Path) -> Path:
 
 
 class ArtifactLocator:
-    """Finds the zip Terraform uploaded for a function or layer, from the stack's state."""
+    """Finds the S3 object a function or layer version was deployed from (the stack's state) and
+    reads it from the emulator."""
 
-    def __init__(self, stack_dir: Path, load_state: Callable[[Path], dict[str, Any]] = show_state) -> None:
+    def __init__(self, stack_dir: Path, s3: Any, load_state: Callable[[Path], dict[str, Any]] = show_state) -> None:
         self._stack_dir = stack_dir
+        self._s3 = s3
         self._load_state = load_state
         self._state: dict[str, Any] | None = None
 
@@ -111,14 +115,21 @@ class ArtifactLocator:
         return self._read(found, f"layer {layer_version_arn}", expected_sha256)
 
     def _read(self, found: list[dict[str, Any]], what: str, expected_sha256: str) -> bytes:
-        if len(found) != 1 or not found[0].get("filename"):
-            raise CodePackageError(f"{what}: no single uploaded file in the state of {self._stack_dir}")
-        path = Path(found[0]["filename"])
-        data = (path if path.is_absolute() else self._stack_dir / path).read_bytes()
+        if len(found) != 1 or not found[0].get("s3_bucket") or not found[0].get("s3_key"):
+            raise CodePackageError(f"{what}: no single S3 object in the state of {self._stack_dir}")
+        where = found[0]
+        request = {"Bucket": where["s3_bucket"], "Key": where["s3_key"]}
+        if where.get("s3_object_version"):
+            request["VersionId"] = where["s3_object_version"]
+        try:
+            data: bytes = self._s3.get_object(**request)["Body"].read()
+        except self._s3.exceptions.ClientError as error:
+            raise CodePackageError(f"{what}: s3://{request['Bucket']}/{request['Key']} unreadable: {error}") from error
         actual = sha256_b64(data)
         if actual != expected_sha256:
             raise CodePackageError(
-                f"{what}: the emulator runs code {expected_sha256} but the state's file is {actual}; redeploy"
+                f"{what}: the emulator runs code {expected_sha256} but s3://{request['Bucket']}/{request['Key']} "
+                f"is {actual}; redeploy"
             )
         return data
 

@@ -1,4 +1,4 @@
-"""moto's server with its own event-source-mapping delivery switched off.
+"""moto's server with its own event-source-mapping delivery switched off, and signing jobs played.
 
 moto 5 tries to be the Lambda service itself: every write to a table with a stream mapping, and
 every message sent to a queue with a queue mapping, makes it invoke the function in Docker. Without
@@ -12,6 +12,9 @@ Docker the invocation "fails", and the side effects ruin the event sources for a
 Here the Lambda service is played by `tooling.lambda_service`, so the emulator must leave the event
 sources alone. `disable_builtin_event_delivery` hides the mapping registry moto keeps on tables and
 queues (the mappings themselves, ListEventSourceMappings and GetEventSourceMapping are untouched).
+
+moto 5 also has no Signer signing jobs, which every deployment of the stacks starts: they are played
+by `tooling.lambda_service.played_signer` (`enable_signing_jobs`).
 
 Run: `python -m tooling.lambda_service.emulator_server -H 127.0.0.1 -p 5055` (same flags as moto_server).
 """
@@ -50,10 +53,13 @@ def disable_builtin_event_delivery() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """moto_server's command line, with built-in event delivery disabled."""
+    """moto_server's command line, with built-in event delivery disabled and signing jobs played."""
     from moto.server import main as moto_main
 
+    from tooling.lambda_service.played_signer import enable_signing_jobs
+
     disable_builtin_event_delivery()
+    enable_signing_jobs()
     moto_main(argv if argv is not None else sys.argv[1:])
 
 

@@ -69,7 +69,7 @@ class LambdaService:
         self.clients = clients
         self.work_dir = work_dir
         self.local_cap = local_cap
-        self._store = CodeStore(clients, ArtifactLocator(stack_dir), work_dir / "code")
+        self._store = CodeStore(clients, ArtifactLocator(stack_dir, clients.client("s3")), work_dir / "code")
         self._pools: dict[str, FunctionPool] = {}
         self._pools_lock = threading.Lock()
         self._overrides: dict[str, dict[str, str]] = {}

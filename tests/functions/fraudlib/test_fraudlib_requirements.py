@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from tooling.layer_requirements import parse
+
 REQUIREMENTS = Path(__file__).resolve().parents[3] / "functions" / "requirements.txt"
 # Shipped by the Lambda python3.11 runtime, so kept out of the layer.
 RUNTIME_PROVIDED = {"boto3", "botocore", "jmespath", "s3transfer", "urllib3", "python-dateutil", "six"}
@@ -19,15 +21,8 @@ def _normalise(name: str) -> str:
 
 
 def _pins() -> dict[str, str]:
-    pins: dict[str, str] = {}
-    for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        match = re.fullmatch(r"([A-Za-z0-9_.-]+)==([A-Za-z0-9_.+-]+)", line)
-        assert match, f"not an exact pin: {line!r}"
-        pins[_normalise(match.group(1))] = match.group(2)
-    return pins
+    _, pins = parse(REQUIREMENTS.read_text(encoding="utf-8"))  # exact pins only, hashes dropped
+    return {_normalise(name): pinned for name, pinned in pins}
 
 
 PINS = _pins()
