@@ -15,7 +15,16 @@ from tooling.local_deploy import PIPELINE_STACK, REMOTE_STATE_STACKS, REPO_ROOT
 
 @pytest.mark.parametrize("stack", REMOTE_STATE_STACKS)
 def test_a_plan_right_after_the_deploy_shows_no_changes(local_deployment: LocalDeployment, stack: str) -> None:
-    assert local_deployment.toolchain.plan_changes(stack) is None
+    changes = local_deployment.toolchain.plan_changes(stack)
+    assert changes is None, "\n".join(_what_changes(changes))
+
+
+def _what_changes(plan_text: str) -> list[str]:
+    # A whole plan is too long for an assertion message: keep the resources and the attributes that
+    # change (the lines with "->" or a forced replacement), which is what explains an unexpected diff.
+    return [line.rstrip() for line in plan_text.splitlines()
+            if line.lstrip().startswith("# ") or "->" in line or "forces replacement" in line
+            or line.startswith("Plan:")]
 
 
 def test_state_lives_in_the_emulators_bucket_and_lists_the_pipeline(local_deployment: LocalDeployment) -> None:
