@@ -1,9 +1,10 @@
 """Deploy the local stacks into the emulator with the real toolchain: cdktf synth -> Terraform.
 
 Order matters: the state bucket is created first (its own state stays in a local file), then
-the account and environment stacks, whose S3 backend lives in that bucket inside the emulator
-(those two depend on nothing of each other, so they are applied at the same time, as
-`cdktf deploy` does).
+the account and network stacks (independent of each other, so applied at the same time, as
+`cdktf deploy` does), then the pipeline stack, which reads the network's ids from its state. All
+three keep their state in that bucket inside the emulator. A destroy goes the other way: the
+pipeline first, then the account and network stacks.
 
 Each synthesized stack is applied with `terraform init` and `terraform apply -json` in its own
 directory (the backend and plan `cdktf deploy` would use): `cdktf deploy` does not pass Terraform's
@@ -30,7 +31,11 @@ from tooling.terraform_mirror import write_cli_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PIPELINE_STACK = "fraud-detection-local"
-REMOTE_STATE_STACKS = (LOCAL_ACCOUNT_STACK, PIPELINE_STACK)
+NETWORK_STACK = "fraud-detection-local-network"
+REMOTE_STATE_STACKS = (LOCAL_ACCOUNT_STACK, NETWORK_STACK, PIPELINE_STACK)
+"""The stacks whose state lives in the emulator's state bucket (every local stack but the bucket's own)."""
+DEPLOY_WAVES = ((LOCAL_ACCOUNT_STACK, NETWORK_STACK), (PIPELINE_STACK,))
+"""After the state bucket: stacks applied together, wave after wave (the pipeline reads the network's outputs)."""
 
 
 class DeployError(RuntimeError):
@@ -93,9 +98,10 @@ class LocalToolchain:
         self._cdktf("synth", "synth")
 
     def deploy(self) -> None:
-        """State bucket first, then the account and pipeline stacks (at the same time)."""
+        """State bucket first, then the account and network stacks (at the same time), then the pipeline."""
         self._apply_stacks("deploy-state", [LOCAL_STATE_STACK])
-        self._apply_stacks("deploy-stacks", list(REMOTE_STATE_STACKS))
+        for wave in DEPLOY_WAVES:
+            self._apply_stacks("deploy-stacks", list(wave))
 
     def _board(self) -> ProgressBoard:
         out = self.progress_out or io.StringIO()
@@ -169,8 +175,10 @@ class LocalToolchain:
         return [line for line in raw.splitlines() if line.strip()]
 
     def destroy(self) -> None:
-        """Destroy the pipeline and account stacks (the state bucket stays: it holds their state)."""
-        self._apply_stacks("destroy-stacks", list(REMOTE_STATE_STACKS), destroy=True)
+        """Destroy the pipeline, then the account and network stacks (the state bucket stays: it holds
+        their state). The emulator releases no network interfaces lazily, so the network goes at once."""
+        for wave in reversed(DEPLOY_WAVES):
+            self._apply_stacks("destroy-stacks", list(wave), destroy=True)
 
 
 def _failure_text(progress: StackProgress) -> str:
