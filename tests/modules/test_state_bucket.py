@@ -10,6 +10,7 @@ from tests.conftest import SynthesizedApp
 STATE_STACKS = [("fraud-detection-state", "fraud-detection-tfstate", False),
                 ("fraud-detection-state-local", "fraud-detection-tfstate-local", True)]
 REMOTE_STATE_STACKS = ["fraud-detection-dev", "fraud-detection-staging", "fraud-detection-prod",
+                       "fraud-detection-dev-network", "fraud-detection-staging-network", "fraud-detection-prod-network",
                        "fraud-detection-account-us-east-1"]
 
 

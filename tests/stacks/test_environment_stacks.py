@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
+from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, NETWORK_STACKS, SynthesizedApp
 
 ALL_STACKS = (
     *ENVIRONMENT_STACKS,
+    *NETWORK_STACKS,
     "fraud-detection-account-us-east-1",
     "fraud-detection-account-local",
     "fraud-detection-state",
