@@ -46,6 +46,9 @@ class Environment:
     function: str
     table: str
     lambda_log_group: str
+    state_bucket: str
+    network_state_key: str
+    """State object of the environment's network stack (its own key in the shared state bucket)."""
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{resource}"
@@ -85,6 +88,14 @@ class Environment:
     def boundary(self) -> str:
         return f"arn:aws:iam::{ACCOUNT_ID}:policy/github-deploy/{boundary_policy_name(self.name)}"
 
+    @property
+    def network_state(self) -> str:
+        return f"arn:aws:s3:::{self.state_bucket}/{self.network_state_key}"
+
+    @property
+    def flow_log_role(self) -> str:
+        return f"arn:aws:iam::{ACCOUNT_ID}:role/fraud-network-{self.suffix}-flow-logs"
+
 
 def environment_of(app: SynthesizedApp, name: str) -> Environment:
     """An environment's names and tag value, read from its synthesized stack."""
@@ -99,9 +110,11 @@ def environment_of(app: SynthesizedApp, name: str) -> Environment:
     [alias] = [a for a in names("aws_kms_alias") if "-pipeline-" in a]
     [web_acl], [stage] = names("aws_wafv2_web_acl"), names("aws_api_gateway_stage", "stage_name")
     function = names("aws_lambda_function", "function_name")[0]
+    network_backend = app.stack(f"{stack}-network")["terraform"]["backend"]["s3"]
     return Environment(
         name=name, suffix=alias.rsplit("-", 1)[1], alias=alias, web_acl=web_acl, stage=stage, function=function,
         table=names("aws_dynamodb_table")[0], lambda_log_group=f"/aws/lambda/{function}",
+        state_bucket=network_backend["bucket"], network_state_key=network_backend["key"],
     )
 
 
@@ -166,11 +179,17 @@ def across(own: Environment, other: Environment) -> list[Operation]:
          [Request("ec2:CreateTags", other.ec2("subnet"), {**theirs, **as_own})]),
         ("create one of its roles with its boundary",
          [Request("iam:CreateRole", other.role, {"iam:PermissionsBoundary": other.boundary})]),
+        ("create its flow-log role with its own boundary",
+         [Request("iam:CreateRole", other.flow_log_role, {"iam:PermissionsBoundary": own.boundary})]),
         ("create one of its roles with its own boundary",
          [Request("iam:CreateRole", other.role, {"iam:PermissionsBoundary": own.boundary})]),
         ("delete its table", [Request("dynamodb:DeleteTable", other.arn("dynamodb", f"table/{other.table}"))]),
         ("replace a function's code", [Request("lambda:UpdateFunctionCode",
                                                other.arn("lambda", f"function:{other.function}"))]),
+        ("read its network stack's state", [Request("s3:GetObject", other.network_state)]),
+        ("overwrite its network stack's state", [Request("s3:PutObject", other.network_state)]),
+        ("create its flow-log role with its boundary",
+         [Request("iam:CreateRole", other.flow_log_role, {"iam:PermissionsBoundary": other.boundary})]),
     ]
     return [Operation(other.name, what, tuple(requests), "denied", "denied") for what, requests in rows]
 
@@ -225,6 +244,12 @@ def within(app: SynthesizedApp, own: Environment, other: Environment) -> list[Op
          [Request("iam:CreateRole", own.role, {"iam:PermissionsBoundary": own.boundary})]),
         ("create a function with its code signing configuration",
          [Request("lambda:CreateFunction", function, {"lambda:CodeSigningConfigArn": config})]),
+        ("write its network stack's state", [Request("s3:PutObject", own.network_state)]),
+        ("take and release its network stack's state lock",
+         [Request("s3:PutObject", f"{own.network_state}.tflock"),
+          Request("s3:DeleteObject", f"{own.network_state}.tflock")]),
+        ("create its flow-log role with its boundary",
+         [Request("iam:CreateRole", own.flow_log_role, {"iam:PermissionsBoundary": own.boundary})]),
     ]
     reads = [
         ("read its key's policy", [Request("kms:GetKeyPolicy", own.key, ours)]),
@@ -232,6 +257,10 @@ def within(app: SynthesizedApp, own: Environment, other: Environment) -> list[Op
         ("read its stage", [Request("apigateway:GET", own.stage_arn, ours)]),
         ("read its VPC's attributes", [Request("ec2:DescribeVpcAttribute", own.ec2("vpc"), ours)]),
         ("read its execution log group's tags", [Request("logs:ListTagsForResource", own.execution_log_group, ours)]),
+        ("read its network stack's state (the pipeline's plan reads its outputs)",
+         [Request("s3:GetObject", own.network_state)]),
+        ("list its network stack's state",
+         [Request("s3:ListBucket", f"arn:aws:s3:::{own.state_bucket}", {"s3:prefix": own.network_state_key})]),
     ]
     never = [
         ("create a key without its tag", [Request("kms:CreateKey", "*", {"aws:RequestedRegion": REGION})]),
