@@ -66,10 +66,13 @@ def test_outputs_name_every_piece_of_the_pipeline(local_deployment: LocalDeploym
     }
 
 
-def test_checkov_passes_on_the_plan_of_the_deployed_stack(local_deployment: LocalDeployment, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stack", [PIPELINE_STACK, NETWORK_STACK])
+def test_checkov_passes_on_the_plan_of_the_deployed_stack(
+    local_deployment: LocalDeployment, tmp_path: Path, stack: str
+) -> None:
     # The plan JSON shows values only known after apply (ARNs, resolved policies) that the
     # synthesized JSON cannot: the same gate and skip entries apply to it.
-    stack_dir = local_deployment.stack_dir
+    stack_dir = local_deployment.toolchain.stack_dir(stack)
     env = local_deployment.toolchain.env
     plan_file = tmp_path / "plan.out"
     subprocess.run(["terraform", "plan", "-input=false", "-no-color", f"-out={plan_file}"], cwd=stack_dir, env=env,
