@@ -47,8 +47,8 @@ def _deploy(toolchain: LocalToolchain) -> None:
 
     _say("synthesizing stacks ...")
     toolchain.synth()
-    _say(f"synthesized in {toolchain.timings['synth']:.0f} s; applying the state bucket, then the account and "
-         "network stacks, then the pipeline stack, in the emulator ...")
+    _say(f"synthesized in {toolchain.timings['synth']:.0f} s; applying the state bucket, then the account, "
+         "network and pipeline stacks (the pipeline after the network), in the emulator ...")
     toolchain.deploy()
     for stack in REMOTE_STATE_STACKS:
         changes = toolchain.plan_changes(stack)
@@ -119,8 +119,8 @@ def up(port: int = 0) -> int:
 
 
 def destroy(live: LocalLive = LIVE, toolchain: LocalToolchain | None = None) -> int:
-    """Stop the played service, destroy the pipeline, then the account and network stacks of the running
-    emulator, show their empty state, then stop the emulator.
+    """Stop the played service, destroy the account, network and pipeline stacks of the running emulator
+    (the network after the pipeline), show their empty state, then stop the emulator.
 
     The state bucket itself is discarded with the emulator rather than destroyed: moto 5.2.5
     fails DeleteObjects on a versioned bucket holding delete markers (FakeDeleteMarker has no
