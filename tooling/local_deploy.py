@@ -170,7 +170,9 @@ class LocalToolchain:
             progress.finish(ok=False)
             return
         for prerequisite, prerequisite_finished in prerequisites:
+            progress.phase = f"waiting for {prerequisite.stack}"
             prerequisite_finished.wait()
+            progress.phase = "initializing"  # until Terraform's first event
             if prerequisite.phase != "done":
                 progress.other_output.append(f"not started: {prerequisite.stack} did not {prerequisite.operation}")
                 progress.finish(ok=False)
