@@ -3,7 +3,7 @@
 Why apart from the pipeline: Lambda releases a VPC function's network interfaces lazily, up to tens
 of minutes after the function is deleted, and until then AWS refuses to delete the subnets and the
 security group they sit in. In one stack, every destroy of the pipeline waited on that. Here the
-pipeline stack only reads the network's ids (NetworkOutputs, through the S3 state), so destroying it
+pipeline stack only reads the network's ids (NetworkReference, through the S3 state), so destroying it
 deletes the functions and returns; the network stays for the next deploy, and is destroyed on its own
 when the environment is retired (that destroy may then wait on the interfaces).
 """
