@@ -95,9 +95,9 @@ lint: install ## ruff
 packages: install ## Build the deployment packages once into build/packages (zips and SHA256SUMS) and print their digests
 	$(RUN) python -m tooling.packages build build/packages
 
-plan: install $(TF_CLI_CONFIG) ## Save and summarize a Terraform plan of one environment (ENV=dev|staging|prod|local; LOCK=0: read-only)
-	@test -n "$(ENV)" || { echo "usage: make plan ENV=<dev|staging|prod|local> [LOCK=0]"; exit 2; }
-	$(RUN) python -m tooling.plan_review plan --env $(ENV) $(if $(filter 0 false no,$(LOCK)),--no-lock,)
+plan: install $(TF_CLI_CONFIG) ## Save and summarize a Terraform plan of one environment's pipeline (ENV=dev|staging|prod|local; STACK=network: its network; LOCK=0: read-only)
+	@test -n "$(ENV)" || { echo "usage: make plan ENV=<dev|staging|prod|local> [STACK=network|pipeline] [LOCK=0]"; exit 2; }
+	$(RUN) python -m tooling.plan_review plan --env $(ENV) $(if $(STACK),--stack $(STACK),) $(if $(filter 0 false no,$(LOCK)),--no-lock,)
 
 typecheck: install ## mypy on stacks/, modules/, functions/ and tooling/ (settings in pyproject.toml)
 	$(RUN) mypy

@@ -9,6 +9,7 @@ from stacks.account_stack import AccountStack
 from stacks.app_settings import AppSettings
 from stacks.artifacts import FunctionArtifacts
 from stacks.config import load_environments, load_state_access
+from stacks.network_stack import NetworkStack
 from stacks.pipeline_stack import FraudDetectionStack
 from stacks.state_bootstrap_stack import StateBootstrapStack
 
@@ -23,7 +24,8 @@ def account_stack_name(region: str) -> str:
 
 
 def build_stacks(app: App, settings: AppSettings, artifacts: FunctionArtifacts) -> list[str]:
-    """Add the state, account and environment stacks (AWS and emulator) to `app`; return their names."""
+    """Add the state, account, and per environment the network and pipeline stacks (AWS and emulator)
+    to `app`; return their names."""
     environments = load_environments(settings.emulator_url)
     aws_environments = [env for env in environments.values() if not env.emulator]
     state_access = load_state_access()
@@ -50,7 +52,12 @@ def build_stacks(app: App, settings: AppSettings, artifacts: FunctionArtifacts) 
         emulator_url=settings.emulator_url,
     )
     for env in environments.values():
-        FraudDetectionStack(app, env, settings.local_state if env.emulator else settings.state, artifacts)
+        # The network first: the pipeline stack reads its outputs, so it is deployed after it and
+        # destroyed before it (README, Stacks and their order).
+        state = settings.local_state if env.emulator else settings.state
+        network = NetworkStack(app, env, state)
+        pipeline = FraudDetectionStack(app, env, state, artifacts)
+        pipeline.add_dependency(network)
     return [stack.node.id for stack in enforce_security_rules(app)]
 
 

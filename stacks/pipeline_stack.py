@@ -21,7 +21,6 @@ from modules.merchant_counters_table import MerchantCountersTable, MerchantCount
 from modules.messaging import Messaging, MessagingProps, ServiceSender
 from modules.monitoring import PipelineMonitoring, PipelineMonitoringProps
 from modules.naming import Naming
-from modules.network import PrivateNetwork, PrivateNetworkProps
 from modules.pseudonym_key import PseudonymKey, PseudonymKeyProps
 from modules.reports_bucket import ReportsBucket, ReportsBucketProps
 from modules.role_boundary import PermissionsBoundaryOnEveryRole
@@ -41,14 +40,16 @@ from stacks.emulator import (
     redrive_allow_policy_supported,
 )
 from stacks.function_specs import PipelineResources, function_specs
+from stacks.network_stack import NetworkReference
 from stacks.provider import aws_provider, standard_tags
 from stacks.remote_state import RemoteStateSettings, use_remote_state
 
 
 class FraudDetectionStack(TerraformStack):
     """WAF -> API -> transaction function -> table (stream) -> analyzer -> fraud queue (+DLQ) ->
-    notifier -> alert topic; daily schedule -> report generator -> reports bucket; CMK, private
-    network with flow logs, code signing, alarms and dashboard."""
+    notifier -> alert topic; daily schedule -> report generator -> reports bucket; CMK, code
+    signing, alarms and dashboard. The functions run in the environment's private network, which
+    its own stack (stacks/network_stack.py) owns and deploys first: this stack only reads its ids."""
 
     def __init__(
         self,
@@ -84,11 +85,7 @@ class FraudDetectionStack(TerraformStack):
             PseudonymKeyProps(alias=naming.name("pseudonyms"), context=ctx,
                               description=f"Fraud-detection customer pseudonyms in logs ({env.name})"),
         )
-        network = PrivateNetwork(
-            self, "network",
-            PrivateNetworkProps(name=naming.name("network"), context=ctx, kms_key_arn=key.key_arn,
-                                log_retention_days=env.log_retention_days),
-        )
+        network = NetworkReference(self, "network", env, state)
         table = TransactionsTable(
             self, "transactions",
             TransactionsTableProps(table_name=naming.name("transactions"), kms_key_arn=key.key_arn,

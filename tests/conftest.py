@@ -77,6 +77,8 @@ def _count_synth() -> None:
 
 
 ENVIRONMENT_STACKS = ("fraud-detection-dev", "fraud-detection-staging", "fraud-detection-prod", "fraud-detection-local")
+# Each environment's network (VPC, subnets, security groups, endpoints, flow logs), in its own stack.
+NETWORK_STACKS = tuple(f"{stack}-network" for stack in ENVIRONMENT_STACKS)
 # Days every log group of an environment keeps: a year where data is confidential (PCI DSS v4 10.5.1).
 LOG_RETENTION_DAYS = {"fraud-detection-dev": 7, "fraud-detection-staging": 365, "fraud-detection-prod": 365,
                       "fraud-detection-local": 7}

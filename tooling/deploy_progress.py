@@ -31,7 +31,8 @@ class StackProgress:
     operation: str = "apply"
     """"apply" or "destroy" (only what the line says)."""
     phase: str = "initializing"
-    """initializing (terraform init, no events yet), planning, applying, done or failed."""
+    """initializing (terraform init, no events yet), `waiting for <stack>` (a stack it depends on is not
+    done yet), planning, applying, done or failed."""
     planned: int = 0
     """Resources the plan changes (planned_change events that are not no-ops or data source reads)."""
     done: int = 0
@@ -110,7 +111,7 @@ class StackProgress:
     def describe(self) -> str:
         """One short phrase: `fraud-detection-local 40/123 (creating aws_sqs_queue.x, 30 s) 1m20s`."""
         total = f"/{self.planned}" if self.planned else ""
-        if self.phase in ("initializing", "planning"):
+        if self.phase in ("initializing", "planning") or self.phase.startswith("waiting"):
             state = self.phase
         elif self.phase == "failed":
             state = f"FAILED after {self.done}{total}"

@@ -1,9 +1,11 @@
 """Deploy the local stacks into the emulator with the real toolchain: cdktf synth -> Terraform.
 
-Order matters: the state bucket is created first (its own state stays in a local file), then
-the account and environment stacks, whose S3 backend lives in that bucket inside the emulator
-(those two depend on nothing of each other, so they are applied at the same time, as
-`cdktf deploy` does).
+Order matters: the state bucket is created first (its own state stays in a local file), then the
+account, network and pipeline stacks, which keep their state in that bucket inside the emulator.
+Those three are applied at the same time, as `cdktf deploy` does, except where the synthesized
+manifest records a dependency: the pipeline stack reads the network's ids from the network's state,
+so its apply starts once the network's is done (its `terraform init` does not wait), and a destroy
+goes the other way (the network's destroy starts once the pipeline's is done).
 
 Each synthesized stack is applied with `terraform init` and `terraform apply -json` in its own
 directory (the backend and plan `cdktf deploy` would use): `cdktf deploy` does not pass Terraform's
@@ -19,7 +21,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -30,7 +32,13 @@ from tooling.terraform_mirror import write_cli_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PIPELINE_STACK = "fraud-detection-local"
-REMOTE_STATE_STACKS = (LOCAL_ACCOUNT_STACK, PIPELINE_STACK)
+NETWORK_STACK = "fraud-detection-local-network"
+REMOTE_STATE_STACKS = (LOCAL_ACCOUNT_STACK, NETWORK_STACK, PIPELINE_STACK)
+"""The stacks whose state lives in the emulator's state bucket (every local stack but the bucket's own)."""
+
+
+Prerequisite = tuple[StackProgress, threading.Event]
+"""A stack that must be done first: its progress, and the event set when it finished (either way)."""
 
 
 class DeployError(RuntimeError):
@@ -92,21 +100,37 @@ class LocalToolchain:
         """Synthesize every stack once; later steps reuse it (--skip-synth)."""
         self._cdktf("synth", "synth")
 
+    def dependencies(self) -> dict[str, list[str]]:
+        """Stack -> the stacks it depends on, as the synthesized manifest records them."""
+        manifest = json.loads((self.outdir / "manifest.json").read_text())
+        return {name: list(stack.get("dependencies", [])) for name, stack in manifest["stacks"].items()}
+
     def deploy(self) -> None:
-        """State bucket first, then the account and pipeline stacks (at the same time)."""
+        """State bucket first, then the account, network and pipeline stacks (the pipeline after the network)."""
         self._apply_stacks("deploy-state", [LOCAL_STATE_STACK])
-        self._apply_stacks("deploy-stacks", list(REMOTE_STATE_STACKS))
+        self._apply_stacks("deploy-stacks", list(REMOTE_STATE_STACKS), after=self.dependencies())
 
     def _board(self) -> ProgressBoard:
         out = self.progress_out or io.StringIO()
         return ProgressBoard(out, tty=out.isatty())
 
-    def _apply_stacks(self, step: str, stacks: Sequence[str], *, destroy: bool = False) -> None:
-        """Init and apply (or destroy) `stacks` in parallel, drawing progress; raise with every error."""
+    def _apply_stacks(
+        self, step: str, stacks: Sequence[str], *, destroy: bool = False,
+        after: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """Init and apply (or destroy) `stacks` in parallel, each once the stacks `after` names for it are
+        done, drawing progress; raise with every error."""
         started = time.monotonic()
         board = self._board()
-        progress = [board.add(StackProgress(stack, operation="destroy" if destroy else "apply")) for stack in stacks]
-        workers = [threading.Thread(target=self._apply_one, args=(p, board, destroy), daemon=True) for p in progress]
+        progress = {stack: board.add(StackProgress(stack, operation="destroy" if destroy else "apply"))
+                    for stack in stacks}
+        finished = {stack: threading.Event() for stack in stacks}
+        workers = [
+            threading.Thread(target=self._apply_one, daemon=True, args=(
+                p, board, destroy, finished[p.stack],
+                [(progress[s], finished[s]) for s in (after or {}).get(p.stack, ()) if s in progress]))
+            for p in progress.values()
+        ]
         for worker in workers:
             worker.start()
         while any(worker.is_alive() for worker in workers):
@@ -114,22 +138,29 @@ class LocalToolchain:
             for worker in workers:
                 worker.join(timeout=1.0 / len(workers))
         self.timings[step] = self.timings.get(step, 0.0) + time.monotonic() - started
-        failed = [p for p in progress if p.phase != "done"]
+        failed = [p for p in progress.values() if p.phase != "done"]
         if failed:
             raise DeployError("\n\n".join(_failure_text(p) for p in failed))
 
-    def _apply_one(self, progress: StackProgress, board: ProgressBoard, destroy: bool) -> None:
+    def _apply_one(
+        self, progress: StackProgress, board: ProgressBoard, destroy: bool, finished: threading.Event,
+        prerequisites: Sequence[Prerequisite],
+    ) -> None:
         stack_dir = self.stack_dir(progress.stack)
         log_path = self.log_dir / f"{'destroy' if destroy else 'apply'}-{progress.stack}.log"
         try:
-            self._init_and_apply(progress, stack_dir, log_path, destroy)
+            self._init_and_apply(progress, stack_dir, log_path, destroy, prerequisites)
         except OSError as exc:  # terraform missing, directory gone: the failure names it
             progress.other_output.append(f"{type(exc).__name__}: {exc}")
             progress.finish(ok=False)
         finally:
             board.finished(progress)
+            finished.set()
 
-    def _init_and_apply(self, progress: StackProgress, stack_dir: Path, log_path: Path, destroy: bool) -> None:
+    def _init_and_apply(
+        self, progress: StackProgress, stack_dir: Path, log_path: Path, destroy: bool,
+        prerequisites: Sequence[Prerequisite],
+    ) -> None:
         init = subprocess.run(
             ["terraform", "init", "-input=false", "-no-color"],  # noqa: S607
             cwd=stack_dir, env=self.env, capture_output=True, text=True, check=False,
@@ -138,6 +169,14 @@ class LocalToolchain:
             progress.other_output.extend((init.stdout + init.stderr).splitlines())
             progress.finish(ok=False)
             return
+        for prerequisite, prerequisite_finished in prerequisites:
+            progress.phase = f"waiting for {prerequisite.stack}"
+            prerequisite_finished.wait()
+            progress.phase = "initializing"  # until Terraform's first event
+            if prerequisite.phase != "done":
+                progress.other_output.append(f"not started: {prerequisite.stack} did not {prerequisite.operation}")
+                progress.finish(ok=False)
+                return
         args = ["terraform", "apply", "-json", "-auto-approve", "-input=false", *(["-destroy"] if destroy else [])]
         with log_path.open("w") as log, subprocess.Popen(  # noqa: S603 - fixed argv
             args, cwd=stack_dir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -169,8 +208,14 @@ class LocalToolchain:
         return [line for line in raw.splitlines() if line.strip()]
 
     def destroy(self) -> None:
-        """Destroy the pipeline and account stacks (the state bucket stays: it holds their state)."""
-        self._apply_stacks("destroy-stacks", list(REMOTE_STATE_STACKS), destroy=True)
+        """Destroy the account, network and pipeline stacks, the network after the pipeline (the state bucket
+        stays: it holds their state). The emulator releases no network interfaces lazily: the network goes
+        at once."""
+        dependants: dict[str, list[str]] = {}
+        for stack, dependencies in self.dependencies().items():
+            for dependency in dependencies:
+                dependants.setdefault(dependency, []).append(stack)
+        self._apply_stacks("destroy-stacks", list(REMOTE_STATE_STACKS), destroy=True, after=dependants)
 
 
 def _failure_text(progress: StackProgress) -> str:

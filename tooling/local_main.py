@@ -43,19 +43,19 @@ def _toolchain(emulator: Emulator) -> LocalToolchain:
 
 
 def _deploy(toolchain: LocalToolchain) -> None:
-    from tooling.local_deploy import PIPELINE_STACK, REMOTE_STATE_STACKS
+    from tooling.local_deploy import NETWORK_STACK, PIPELINE_STACK, REMOTE_STATE_STACKS
 
     _say("synthesizing stacks ...")
     toolchain.synth()
-    _say(f"synthesized in {toolchain.timings['synth']:.0f} s; applying the state bucket, then the account and "
-         "pipeline stacks, in the emulator ...")
+    _say(f"synthesized in {toolchain.timings['synth']:.0f} s; applying the state bucket, then the account, "
+         "network and pipeline stacks (the pipeline after the network), in the emulator ...")
     toolchain.deploy()
     for stack in REMOTE_STATE_STACKS:
         changes = toolchain.plan_changes(stack)
         if changes is not None:
             raise SystemExit(f"a plan right after the deploy of {stack} is not empty:\n{changes[-4000:]}")
-    resources = len(toolchain.state_list(PIPELINE_STACK))
-    _say(f"deployed: {resources} resources in {PIPELINE_STACK}; a second plan shows no changes")
+    counts = ", ".join(f"{len(toolchain.state_list(stack))} in {stack}" for stack in (NETWORK_STACK, PIPELINE_STACK))
+    _say(f"deployed: resources {counts}; a second plan of each stack shows no changes")
 
 
 def _go_live(emulator: Emulator, toolchain: LocalToolchain, port: int) -> None:
@@ -119,8 +119,8 @@ def up(port: int = 0) -> int:
 
 
 def destroy(live: LocalLive = LIVE, toolchain: LocalToolchain | None = None) -> int:
-    """Stop the played service, destroy the account and pipeline stacks of the running emulator, show
-    their empty state, then stop the emulator.
+    """Stop the played service, destroy the account, network and pipeline stacks of the running emulator
+    (the network after the pipeline), show their empty state, then stop the emulator.
 
     The state bucket itself is discarded with the emulator rather than destroyed: moto 5.2.5
     fails DeleteObjects on a versioned bucket holding delete markers (FakeDeleteMarker has no

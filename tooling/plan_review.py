@@ -1,12 +1,15 @@
-"""`make plan ENV=<env>`: synthesize, save a Terraform plan of the environment's stack, summarize it.
+"""`make plan ENV=<env> [STACK=network]`: synthesize, save a Terraform plan of one of the environment's
+stacks (the pipeline by default, or its network), summarize it.
 
-    python -m tooling.plan_review plan --env dev [--outdir cdktf.out] [--skip-synth] [--no-lock]
+    python -m tooling.plan_review plan --env dev [--stack network] [--outdir cdktf.out] [--skip-synth] [--no-lock]
     python -m tooling.plan_review comment build/plan/*.json     # one Markdown comment for CI
 
 `plan` runs `terraform plan -out=plan.tfplan` in the stack's synth directory (after `cdktf synth`),
-prints the plan as `cdktf diff` would, and writes build/plan/<env>.json and .md from
-`terraform show -json plan.tfplan` (tooling/plan_summary.py). For ENV=local the app is pointed at
-the running emulator: FRAUD_EMULATOR_URL if set, else the one `make local KEEP=1` left up.
+prints the plan as `cdktf diff` would, and writes build/plan/<env>.json and .md (the network's:
+<env>-network.json and .md) from `terraform show -json plan.tfplan` (tooling/plan_summary.py). The
+pipeline's plan reads the network's outputs from its state: plan (and apply) the network first.
+For ENV=local the app is pointed at the running emulator: FRAUD_EMULATOR_URL if set, else the one
+`make local KEEP=1` left up.
 `--no-lock` is for read-only credentials (pull request plans): the plan does not take the state lock.
 """
 
@@ -29,17 +32,27 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SUMMARY_DIR = REPO_ROOT / "build" / "plan"
 PLAN_FILE = "plan.tfplan"
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
+STACKS = ("network", "pipeline")
+"""An environment's stacks, in the order they are deployed."""
 
 
 class PlanError(RuntimeError):
     """A command failed; the message carries its output."""
 
 
-def stack_of(environment: str) -> str:
-    """The stack an environment's plan covers."""
+def plan_name(environment: str, stack: str = "pipeline") -> str:
+    """Name of one stack's plan: `<env>` for the pipeline, `<env>-network` for the network (the
+    stack's directory is `fraud-detection-<name>`, its summary build/plan/<name>.json)."""
     if environment not in ENVIRONMENTS:
         raise PlanError(f"unknown environment {environment!r}; choose one of {', '.join(ENVIRONMENTS)}")
-    return f"fraud-detection-{environment}"
+    if stack not in STACKS:
+        raise PlanError(f"unknown stack {stack!r}; choose one of {', '.join(STACKS)}")
+    return environment if stack == "pipeline" else f"{environment}-{stack}"
+
+
+def stack_of(environment: str, stack: str = "pipeline") -> str:
+    """The synthesized stack a plan covers."""
+    return f"fraud-detection-{plan_name(environment, stack)}"
 
 
 def tool_env(environ: Mapping[str, str], environment: str) -> dict[str, str]:
@@ -90,18 +103,27 @@ def summarize_stack_dir(stack: str, stack_dir: Path, env: Mapping[str, str], **p
     return summarize_stack(stack, plan_stack(stack_dir, env, **plan_args))
 
 
-def plan_environment(environment: str, outdir: Path, *, synth: bool, lock: bool, summary_dir: Path) -> dict[str, Any]:
-    """Synthesize (unless told not to), plan and summarize one environment; write <env>.json and .md."""
-    stack = stack_of(environment)
+def plan_environment(
+    environment: str, outdir: Path, *, synth: bool, lock: bool, summary_dir: Path, stack: str = "pipeline"
+) -> dict[str, Any]:
+    """Synthesize (unless told not to), plan and summarize one stack of an environment; write
+    <plan name>.json and .md."""
+    name = plan_name(environment, stack)
     env = tool_env(os.environ, environment)
     if synth:
         _run(["npx", "--no-install", "cdktf", "synth", "--output", str(outdir)], REPO_ROOT, env)
-    plan = plan_stack(outdir / "stacks" / stack, env, lock=lock, echo=True)
-    summary = summarize(environment, {stack: plan})
+    plan = plan_stack(outdir / "stacks" / stack_of(environment, stack), env, lock=lock, echo=True)
+    summary = summarize(environment, {stack_of(environment, stack): plan})
     summary_dir.mkdir(parents=True, exist_ok=True)
-    (summary_dir / f"{environment}.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (summary_dir / f"{environment}.md").write_text(render_markdown([summary], title=f"Terraform plan: {environment}"))
+    (summary_dir / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (summary_dir / f"{name}.md").write_text(render_markdown([summary], title=f"Terraform plan: {name}"))
     return summary
+
+
+def _promotion_order(summary: Mapping[str, Any]) -> tuple[int, bool]:
+    """dev, staging, prod; within one environment its network before its pipeline."""
+    network = all(stack["stack"].endswith("-network") for stack in summary["stacks"])
+    return ENVIRONMENTS.index(summary["environment"]), not network
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     plan = sub.add_parser("plan", help="synthesize, plan and summarize one environment")
     plan.add_argument("--env", required=True, choices=ENVIRONMENTS)
+    plan.add_argument("--stack", default="pipeline", choices=STACKS, help="the environment's stack to plan")
     plan.add_argument("--outdir", type=Path, default=REPO_ROOT / "cdktf.out")
     plan.add_argument("--summary-dir", type=Path, default=SUMMARY_DIR)
     plan.add_argument("--skip-synth", action="store_true", help="reuse the synthesized stacks in --outdir")
@@ -121,13 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "plan":
             summary = plan_environment(
                 args.env, args.outdir.resolve(), synth=not args.skip_synth, lock=not args.no_lock,
-                summary_dir=args.summary_dir,
+                summary_dir=args.summary_dir, stack=args.stack,
             )
-            print(render_markdown([summary], title=f"Terraform plan: {args.env}"))
+            print(render_markdown([summary], title=f"Terraform plan: {plan_name(args.env, args.stack)}"))
         else:
             summaries = [json.loads(path.read_text()) for path in args.summaries]
-            # dev, staging, prod: the order changes are promoted in.
-            summaries.sort(key=lambda s: ENVIRONMENTS.index(s["environment"]))
+            # dev, staging, prod: the order changes are promoted in; within one, the network first.
+            summaries.sort(key=_promotion_order)
             print(render_markdown(summaries))
     except PlanError as error:
         print(error, file=sys.stderr)

@@ -139,3 +139,17 @@ def test_an_unchanged_build_shows_its_digests_and_no_changes() -> None:
     summary = summarize_stack("fraud-detection-prod", _package_plan(["no-op"]))
     assert [a["uploaded"] for a in summary["artifacts"]] == [False, False]
     assert (summary["add"], summary["change"], summary["replace"]) == (1, 0, 0)  # the unrelated report object
+
+
+def test_the_comment_puts_each_environments_network_before_its_pipeline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("staging", "dev", "staging-network", "dev-network"):
+        env = name.removesuffix("-network")
+        summary = summarize(env, {f"fraud-detection-{name}": _plan("no_changes")})
+        (tmp_path / f"{name}.json").write_text(json.dumps(summary))
+    # Given in the opposite order: the order comes from the command, not from the file names.
+    assert plan_review_main(["comment", *sorted((str(p) for p in tmp_path.glob("*.json")), reverse=True)]) == 0
+    out = capsys.readouterr().out
+    rows = [out.index(f"`fraud-detection-{name}`") for name in ("dev-network", "dev", "staging-network", "staging")]
+    assert rows == sorted(rows)

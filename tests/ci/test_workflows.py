@@ -1,10 +1,12 @@
 """The GitHub Actions workflows: actionlint finds nothing, and the deploy invariants hold
-(OIDC only, no AWS keys, packages built once and promoted, dev -> staging -> prod, per environment a
-saved plan whose file is applied after the environment's approval and never re-planned, one
-concurrency group per apply, read-only plans on pull requests, actions pinned to commits)."""
+(OIDC only, no AWS keys, packages built once and promoted, dev -> staging -> prod, in each the
+network stack before the pipeline stack, per stack a saved plan whose file is applied after the
+environment's approval and never re-planned, one concurrency group per apply, read-only plans on
+pull requests, actions pinned to commits)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -15,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tooling.plan_review import PLAN_FILE
+from tooling.plan_review import PLAN_FILE, STACKS, plan_name
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GITHUB = REPO_ROOT / ".github"
@@ -120,10 +122,11 @@ def test_pull_requests_lint_test_synth_and_plan_every_environment() -> None:
     plan = jobs["plan"]
     assert plan["needs"] == "test"
     assert plan["strategy"]["matrix"]["environment"] == list(ENVIRONMENTS)
+    assert plan["strategy"]["matrix"]["stack"] == list(STACKS)
     assert plan["environment"] == "${{ matrix.environment }}-plan"
     assert plan["permissions"] == {"contents": "read", "id-token": "write"}
     plan_runs = [step.get("run", "") for step in plan["steps"]]
-    assert "make plan ENV=${{ matrix.environment }} LOCK=0" in plan_runs
+    assert "make plan ENV=${{ matrix.environment }} STACK=${{ matrix.stack }} LOCK=0" in plan_runs
     credentials = next(s for s in plan["steps"] if "configure-aws-credentials" in s.get("uses", ""))
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
 
@@ -143,16 +146,21 @@ def test_the_plan_summary_is_one_comment_updated_by_its_marker() -> None:
 def test_merges_to_main_deploy_dev_then_staging_then_prod() -> None:
     workflow = _workflow("deploy")
     assert _triggers(workflow)["push"] == {"branches": ["main"]}
-    jobs = workflow["jobs"]
-    assert list(jobs) == ["build", *ENVIRONMENTS]
-    assert jobs["dev"]["needs"] == "build"
-    assert jobs["staging"]["needs"] == "dev"
-    assert jobs["prod"]["needs"] == "staging"
-    for environment in ENVIRONMENTS:
-        job = jobs[environment]
+    jobs = dict(workflow["jobs"])
+    # The packages are built first, once; then each environment's network stack, then its pipeline
+    # stack (which reads the network's state).
+    assert next(iter(jobs)) == "build"
+    del jobs["build"]
+    order = [(env, stack) for env in ENVIRONMENTS for stack in STACKS]
+    assert [(job["with"]["environment"], job["with"]["stack"]) for job in jobs.values()] == order
+    assert jobs["dev-network"]["needs"] == "build"
+    names = list(jobs)
+    for previous, job in itertools.pairwise(names):
+        assert jobs[job]["needs"] == previous
+    for job in jobs.values():
         assert job["uses"] == "./.github/workflows/deploy-environment.yml"
-        assert job["with"] == {"environment": environment}
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert [names.index(env) for env in ENVIRONMENTS] == [names.index(f"{env}-network") + 1 for env in ENVIRONMENTS]
 
 
 def test_the_packages_are_built_once_and_every_environment_deploys_that_build() -> None:
@@ -179,7 +187,12 @@ def test_the_packages_are_built_once_and_every_environment_deploys_that_build() 
 def _environment_jobs() -> dict[str, Any]:
     workflow = _workflow("deploy-environment")
     assert set(_triggers(workflow)) == {"workflow_call"}
-    assert _triggers(workflow)["workflow_call"]["inputs"]["environment"]["required"] is True
+    inputs = _triggers(workflow)["workflow_call"]["inputs"]
+    assert inputs["environment"]["required"] is True and inputs["stack"]["required"] is True
+    # One name per planned stack: <env> (pipeline) or <env>-network, as tooling/plan_review.py names it.
+    assert workflow["env"]["PLAN_NAME"] == (
+        "${{ inputs.environment }}${{ inputs.stack == 'network' && '-network' || '' }}")
+    assert [plan_name("dev", stack) for stack in STACKS] == ["dev-network", "dev"]
     return dict(workflow["jobs"])
 
 
@@ -198,16 +211,16 @@ def test_the_plan_job_plans_read_only_and_keeps_the_plan_file_with_its_stack() -
     assert plan["permissions"] == {"contents": "read", "id-token": "write"}
     credentials = _uses(plan, "aws-actions/configure-aws-credentials")
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
-    assert 'make plan ENV="$ENVIRONMENT" LOCK=0' in _run(plan)
+    assert 'make plan ENV="$ENVIRONMENT" STACK="$STACK" LOCK=0' in _run(plan)
     upload = _uses(plan, "actions/upload-artifact")["with"]
-    stack_dir = "cdktf.out/stacks/fraud-detection-${{ inputs.environment }}"
+    stack_dir = "cdktf.out/stacks/fraud-detection-${{ env.PLAN_NAME }}"
     # tooling/plan_review.py writes the plan file into the stack directory.
     assert PLAN_FILE == "plan.tfplan"
     assert [p for p in upload["path"].splitlines() if not p.lstrip().startswith("#")] == [
         stack_dir, f"!{stack_dir}/.terraform",
-        "build/plan/${{ inputs.environment }}.json", "build/plan/${{ inputs.environment }}.md",
+        "build/plan/${{ env.PLAN_NAME }}.json", "build/plan/${{ env.PLAN_NAME }}.md",
     ]
-    assert upload["name"] == "plan-${{ inputs.environment }}"
+    assert upload["name"] == "plan-${{ env.PLAN_NAME }}"
     # .terraform.lock.hcl is a hidden file: without it the apply could install other provider builds.
     assert upload["include-hidden-files"] is True
     assert upload["if-no-files-found"] == "error"

@@ -16,7 +16,7 @@ def test_a_plan_of_the_deployed_stack_has_no_changes(local_deployment: LocalDepl
     summary = summarize_stack_dir(PIPELINE_STACK, local_deployment.stack_dir, toolchain.env)
     assert [summary[k] for k in ("add", "change", "replace", "destroy")] == [0, 0, 0, 0]
     assert summary["has_changes"] is False
-    assert summary["no_op"] > 90
+    assert summary["no_op"] > 80  # the pipeline's resources (the network's are in its own stack)
     assert (local_deployment.stack_dir / "plan.tfplan").is_file()
 
 

@@ -67,14 +67,14 @@ def test_tracing_is_active(synthesized: SynthesizedApp, stack: str, fn: str) -> 
 
 
 @pytest.mark.parametrize(("stack", "fn"), CASES)
-def test_function_runs_in_both_private_subnets_behind_the_function_security_group(
+def test_function_runs_in_the_private_subnets_behind_the_function_security_group_of_the_network_stack(
     synthesized: SynthesizedApp, stack: str, fn: str
 ) -> None:
     _, function = _function(synthesized, stack, fn)
-    subnets = [ref("aws_subnet", _id(synthesized, stack, "aws_subnet", f"network/private-{i}"), "id") for i in (0, 1)]
-    security_group = ref("aws_security_group", _id(synthesized, stack, "aws_security_group", "network/functions-sg"),
-                         "id")
-    assert function["vpc_config"] == {"subnet_ids": subnets, "security_group_ids": [security_group]}
+    [network_state] = synthesized.data(stack, "terraform_remote_state")
+    outputs = f"data.terraform_remote_state.{network_state}.outputs"
+    assert function["vpc_config"] == {"subnet_ids": f"${{{outputs}.subnet_ids}}",
+                                      "security_group_ids": f"${{{outputs}.function_security_group_ids}}"}
 
 
 @pytest.mark.parametrize(("stack", "fn"), CASES)

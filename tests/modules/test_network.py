@@ -1,4 +1,5 @@
-"""The private network: two AZs, no route to the internet, HTTPS-only egress to AWS endpoints."""
+"""The private network (each environment's network stack): two AZs, no route to the internet,
+HTTPS-only egress to AWS endpoints."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import pytest
 from terraform_json import at_path, data_ref, ref, referenced_policy, statement
 
 from modules.network import PrivateNetworkProps
-from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
+from tests.conftest import LOG_RETENTION_DAYS, NETWORK_STACKS, SynthesizedApp
 
-SUFFIX = {"fraud-detection-dev": "dev", "fraud-detection-staging": "stg", "fraud-detection-prod": "prod",
-          "fraud-detection-local": "local"}
+SUFFIX = {"fraud-detection-dev-network": "dev", "fraud-detection-staging-network": "stg",
+          "fraud-detection-prod-network": "prod", "fraud-detection-local-network": "local"}
 INTERNET_PATHS = ("aws_nat_gateway", "aws_internet_gateway", "aws_egress_only_internet_gateway", "aws_eip")
 
 
@@ -23,7 +24,7 @@ def _sg_id(synthesized: SynthesizedApp, stack: str, name: str) -> str:
     return ref("aws_security_group", logical_id, "id")
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_two_private_subnets_in_zones_pinned_by_name(synthesized: SynthesizedApp, stack: str) -> None:
     subnets = synthesized.resources(stack, "aws_subnet")
     assert len(subnets) == 2
@@ -40,7 +41,7 @@ def test_two_private_subnets_in_zones_pinned_by_name(synthesized: SynthesizedApp
     assert not synthesized.data(stack, "aws_availability_zones")
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_nothing_routes_to_the_internet(synthesized: SynthesizedApp, stack: str) -> None:
     for resource_type in INTERNET_PATHS:
         assert not synthesized.resources(stack, resource_type), f"{stack} has {resource_type}"
@@ -49,7 +50,7 @@ def test_nothing_routes_to_the_internet(synthesized: SynthesizedApp, stack: str)
         assert "route" not in table
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_both_subnets_use_the_private_route_table(synthesized: SynthesizedApp, stack: str) -> None:
     table_id, _ = at_path(synthesized.resources(stack, "aws_route_table"), "network/private-routes")
     associations = synthesized.resources(stack, "aws_route_table_association").values()
@@ -57,7 +58,7 @@ def test_both_subnets_use_the_private_route_table(synthesized: SynthesizedApp, s
     assert {a["route_table_id"] for a in associations} == {ref("aws_route_table", table_id, "id")}
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_function_security_group_allows_no_ingress_and_only_https_out(
     synthesized: SynthesizedApp, stack: str
 ) -> None:
@@ -76,7 +77,7 @@ def test_function_security_group_allows_no_ingress_and_only_https_out(
         assert "cidr_ipv4" not in rule and "cidr_ipv6" not in rule, "egress goes to endpoints, not address ranges"
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_function_egress_targets_the_endpoints(synthesized: SynthesizedApp, stack: str) -> None:
     rules = synthesized.resources(stack, "aws_vpc_security_group_egress_rule")
     endpoints = synthesized.resources(stack, "aws_vpc_endpoint")
@@ -88,7 +89,7 @@ def test_function_egress_targets_the_endpoints(synthesized: SynthesizedApp, stac
         assert rule["prefix_list_id"] == ref("aws_vpc_endpoint", endpoint_id, "prefix_list_id")
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_endpoint_security_group_admits_https_from_the_functions_only(
     synthesized: SynthesizedApp, stack: str
 ) -> None:
@@ -101,7 +102,7 @@ def test_endpoint_security_group_admits_https_from_the_functions_only(
     assert rule["referenced_security_group_id"] == _sg_id(synthesized, stack, "functions-sg")
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_gateway_endpoints_for_dynamodb_and_s3_on_the_private_route_table(
     synthesized: SynthesizedApp, stack: str
 ) -> None:
@@ -116,7 +117,7 @@ def test_gateway_endpoints_for_dynamodb_and_s3_on_the_private_route_table(
         assert endpoint["route_table_ids"] == [ref("aws_route_table", table_id, "id")]
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_interface_endpoints_with_private_dns_in_both_subnets(synthesized: SynthesizedApp, stack: str) -> None:
     interfaces = {e["service_name"].rsplit(".", 1)[1]: e
                   for e in synthesized.resources(stack, "aws_vpc_endpoint").values()
@@ -128,7 +129,7 @@ def test_interface_endpoints_with_private_dns_in_both_subnets(synthesized: Synth
         assert endpoint["security_group_ids"] == [_sg_id(synthesized, stack, "endpoints-sg")]
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_every_endpoint_admits_only_this_accounts_principals_on_this_accounts_resources(
     synthesized: SynthesizedApp, stack: str
 ) -> None:
@@ -147,7 +148,7 @@ def test_every_endpoint_admits_only_this_accounts_principals_on_this_accounts_re
             assert condition["values"] == [account]
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_vpc_resolves_endpoint_dns_names(synthesized: SynthesizedApp, stack: str) -> None:
     [vpc] = synthesized.resources(stack, "aws_vpc").values()
     assert vpc["enable_dns_support"] is True
@@ -155,7 +156,7 @@ def test_vpc_resolves_endpoint_dns_names(synthesized: SynthesizedApp, stack: str
     assert vpc["cidr_block"] == "10.20.0.0/16"
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_default_security_group_is_stripped_of_every_rule(synthesized: SynthesizedApp, stack: str) -> None:
     vpc_id, _ = at_path(synthesized.resources(stack, "aws_vpc"), "network/vpc")
     [default_sg] = synthesized.resources(stack, "aws_default_security_group").values()
@@ -168,16 +169,18 @@ def _flow_log_group(synthesized: SynthesizedApp, stack: str) -> tuple[str, dict]
     return at_path(synthesized.resources(stack, "aws_cloudwatch_log_group"), "network/flow-logs")
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-def test_flow_log_group_is_encrypted_with_the_cmk_and_expires(synthesized: SynthesizedApp, stack: str) -> None:
-    key_id, _ = at_path(synthesized.resources(stack, "aws_kms_key"), "encryption/key")
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
+def test_flow_log_group_is_encrypted_with_the_network_stacks_cmk_and_expires(
+    synthesized: SynthesizedApp, stack: str
+) -> None:
+    key_id, _ = at_path(synthesized.resources(stack, "aws_kms_key"), "flow-logs-key/key")
     _, group = _flow_log_group(synthesized, stack)
     assert group["name"] == f"/aws/vpc/fraud-network-{SUFFIX[stack]}/flow-logs"
     assert group["kms_key_id"] == ref("aws_kms_key", key_id, "arn")
-    assert group["retention_in_days"] == LOG_RETENTION_DAYS[stack]
+    assert group["retention_in_days"] == LOG_RETENTION_DAYS[stack.removesuffix("-network")]
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_every_flow_of_the_vpc_is_logged_to_its_group(synthesized: SynthesizedApp, stack: str) -> None:
     vpc_id, _ = at_path(synthesized.resources(stack, "aws_vpc"), "network/vpc")
     group_id, _ = _flow_log_group(synthesized, stack)
@@ -193,7 +196,7 @@ def test_every_flow_of_the_vpc_is_logged_to_its_group(synthesized: SynthesizedAp
     assert f"aws_iam_role_policy.{policy_id}" in flow_log["depends_on"]
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_flow_log_role_is_assumed_by_this_accounts_flow_logs_only(synthesized: SynthesizedApp, stack: str) -> None:
     _, role = at_path(synthesized.resources(stack, "aws_iam_role"), "network/flow-logs-role")
     assert role["name"] == f"fraud-network-{SUFFIX[stack]}-flow-logs"
@@ -216,7 +219,7 @@ def test_flow_log_role_is_assumed_by_this_accounts_flow_logs_only(synthesized: S
     assert source_arn.endswith(".account_id}:vpc-flow-log/*")
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
+@pytest.mark.parametrize("stack", NETWORK_STACKS)
 def test_flow_log_role_may_write_to_its_own_group_only(synthesized: SynthesizedApp, stack: str) -> None:
     role_id, _ = at_path(synthesized.resources(stack, "aws_iam_role"), "network/flow-logs-role")
     group_id, _ = _flow_log_group(synthesized, stack)

@@ -9,16 +9,20 @@ import pytest
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 
 from modules.role_boundary import PermissionsBoundaryOnEveryRole
-from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
+from tests.conftest import ENVIRONMENT_STACKS, NETWORK_STACKS, SynthesizedApp
 
-BOUNDARY = {stack: f"policy/github-deploy/fraud-boundary-{stack.removeprefix('fraud-detection-')}"
-            for stack in ENVIRONMENT_STACKS}
+BOUNDARY = {
+    stack: f"policy/github-deploy/fraud-boundary-{stack.removeprefix('fraud-detection-').removesuffix('-network')}"
+    for stack in (*ENVIRONMENT_STACKS, *NETWORK_STACKS)
+}
+# Roles per stack: the four functions' in the pipeline stack, the flow logs' in the network stack.
+ROLES = {**dict.fromkeys(ENVIRONMENT_STACKS, 4), **dict.fromkeys(NETWORK_STACKS, 1)}
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-def test_every_role_of_the_pipeline_carries_the_environments_boundary(synthesized: SynthesizedApp, stack: str) -> None:
+@pytest.mark.parametrize("stack", [*ENVIRONMENT_STACKS, *NETWORK_STACKS])
+def test_every_role_of_the_environment_carries_its_boundary(synthesized: SynthesizedApp, stack: str) -> None:
     roles = synthesized.resources(stack, "aws_iam_role")
-    assert len(roles) == 5, "four functions and the flow logs"
+    assert len(roles) == ROLES[stack]
     for logical_id, role in roles.items():
         boundary = role.get("permissions_boundary", "")
         assert boundary.startswith("arn:${data.aws_partition."), logical_id

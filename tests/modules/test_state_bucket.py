@@ -10,6 +10,7 @@ from tests.conftest import SynthesizedApp
 STATE_STACKS = [("fraud-detection-state", "fraud-detection-tfstate", False),
                 ("fraud-detection-state-local", "fraud-detection-tfstate-local", True)]
 REMOTE_STATE_STACKS = ["fraud-detection-dev", "fraud-detection-staging", "fraud-detection-prod",
+                       "fraud-detection-dev-network", "fraud-detection-staging-network", "fraud-detection-prod-network",
                        "fraud-detection-account-us-east-1"]
 
 
@@ -129,6 +130,17 @@ def test_each_environments_ci_roles_reach_their_own_state_prefix_only(
         assert {"test": "ArnEquals", "variable": "aws:PrincipalArn", "values": roles} in stmt["condition"]
     assert {"test": "StringLike", "variable": "s3:prefix", "values": [f"fraud-detection/{environment}/*"]} in (
         listing["condition"])
+
+
+@pytest.mark.parametrize(("index", "environment"), list(enumerate(ENVIRONMENTS)))
+def test_both_state_keys_of_an_environment_lie_in_the_prefix_its_roles_are_admitted_to(
+    synthesized: SynthesizedApp, index: int, environment: str
+) -> None:
+    objects = statement(_bucket_policy(synthesized), f"StateObjects{index}")
+    prefix = objects["resources"][0].split("}/", 1)[1].removesuffix("*")
+    assert prefix == f"fraud-detection/{environment}/"
+    for stack in (f"fraud-detection-{environment}", f"fraud-detection-{environment}-network"):
+        assert synthesized.stack(stack)["terraform"]["backend"]["s3"]["key"].startswith(prefix), stack
 
 
 def test_the_state_key_serves_s3_for_the_admitted_roles_and_the_audit_trail_only(synthesized: SynthesizedApp) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ENVIRONMENT_STACKS, SynthesizedApp
+from tests.conftest import ENVIRONMENT_STACKS, NETWORK_STACKS, SynthesizedApp
 from tests.security.stack_refs import Ref, StackView, one_block, ref
 
 AWS_ENVIRONMENTS = ("fraud-detection-dev", "fraud-detection-staging", "fraud-detection-prod")
@@ -60,7 +60,7 @@ def _unencrypted(view: StackView) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("stack", [*ENVIRONMENT_STACKS, *STATE_STACKS])
+@pytest.mark.parametrize("stack", [*ENVIRONMENT_STACKS, *NETWORK_STACKS, *STATE_STACKS])
 def test_everything_at_rest_is_encrypted_with_the_stacks_cmk(synthesized: SynthesizedApp, stack: str) -> None:
     assert _unencrypted(_view(synthesized, stack)) == []
 
@@ -73,9 +73,9 @@ def test_the_encrypted_inventory_is_complete(synthesized: SynthesizedApp, stack:
         "aws_dynamodb_table", "aws_sqs_queue", "aws_sns_topic", "aws_lambda_function", "aws_cloudwatch_log_group",
         "aws_s3_bucket_server_side_encryption_configuration")}
     # Tables: transactions, idempotency, merchant counters. Log groups: four functions, API access and
-    # execution logs, VPC flow logs, WAF logs. Buckets: reports, artifacts.
+    # execution logs, WAF logs (the VPC flow logs are the network stack's). Buckets: reports, artifacts.
     assert counts == {"aws_dynamodb_table": 3, "aws_sqs_queue": 2, "aws_sns_topic": 1, "aws_lambda_function": 4,
-                      "aws_cloudwatch_log_group": 8, "aws_s3_bucket_server_side_encryption_configuration": 2}
+                      "aws_cloudwatch_log_group": 7, "aws_s3_bucket_server_side_encryption_configuration": 2}
 
 
 def test_the_walk_reports_a_resource_outside_the_cmk(synthesized: SynthesizedApp) -> None:

@@ -46,6 +46,9 @@ class Environment:
     function: str
     table: str
     lambda_log_group: str
+    state_bucket: str
+    network_state_key: str
+    """State object of the environment's network stack (its own key in the shared state bucket)."""
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{resource}"
@@ -90,6 +93,14 @@ class Environment:
     def boundary(self) -> str:
         return f"arn:aws:iam::{ACCOUNT_ID}:policy/github-deploy/{boundary_policy_name(self.name)}"
 
+    @property
+    def network_state(self) -> str:
+        return f"arn:aws:s3:::{self.state_bucket}/{self.network_state_key}"
+
+    @property
+    def flow_log_role(self) -> str:
+        return f"arn:aws:iam::{ACCOUNT_ID}:role/fraud-network-{self.suffix}-flow-logs"
+
 
 def environment_of(app: SynthesizedApp, name: str) -> Environment:
     """An environment's names and tag value, read from its synthesized stack."""
@@ -104,9 +115,11 @@ def environment_of(app: SynthesizedApp, name: str) -> Environment:
     [alias] = [a for a in names("aws_kms_alias") if "-pipeline-" in a]
     [web_acl], [stage] = names("aws_wafv2_web_acl"), names("aws_api_gateway_stage", "stage_name")
     function = names("aws_lambda_function", "function_name")[0]
+    network_backend = app.stack(f"{stack}-network")["terraform"]["backend"]["s3"]
     return Environment(
         name=name, suffix=alias.rsplit("-", 1)[1], alias=alias, web_acl=web_acl, stage=stage, function=function,
         table=names("aws_dynamodb_table")[0], lambda_log_group=f"/aws/lambda/{function}",
+        state_bucket=network_backend["bucket"], network_state_key=network_backend["key"],
     )
 
 
@@ -171,6 +184,8 @@ def across(app: SynthesizedApp, own: Environment, other: Environment) -> list[Op
          [Request("ec2:CreateTags", other.ec2("subnet"), {**theirs, **as_own})]),
         ("create one of its roles with its boundary",
          [Request("iam:CreateRole", other.role, {"iam:PermissionsBoundary": other.boundary})]),
+        ("create its flow-log role with its own boundary",
+         [Request("iam:CreateRole", other.flow_log_role, {"iam:PermissionsBoundary": own.boundary})]),
         ("create one of its roles with its own boundary",
          [Request("iam:CreateRole", other.role, {"iam:PermissionsBoundary": own.boundary})]),
         ("delete its table", [Request("dynamodb:DeleteTable", other.arn("dynamodb", f"table/{other.table}"))]),
@@ -182,6 +197,10 @@ def across(app: SynthesizedApp, own: Environment, other: Environment) -> list[Op
           Request("s3:PutObject", f"{other.artifacts}/signed/transaction_api/job-1.zip")]),
         ("replace a function's code", [Request("lambda:UpdateFunctionCode",
                                                other.arn("lambda", f"function:{other.function}"))]),
+        ("read its network stack's state", [Request("s3:GetObject", other.network_state)]),
+        ("overwrite its network stack's state", [Request("s3:PutObject", other.network_state)]),
+        ("create its flow-log role with its boundary",
+         [Request("iam:CreateRole", other.flow_log_role, {"iam:PermissionsBoundary": other.boundary})]),
     ]
     return [Operation(other.name, what, tuple(requests), "denied", "denied") for what, requests in rows]
 
@@ -243,6 +262,12 @@ def within(app: SynthesizedApp, own: Environment, other: Environment) -> list[Op
          [Request("signer:StartSigningJob", profile),
           Request("s3:GetObjectVersion", f"{own.artifacts}/uploads/transaction_api.zip"),
           Request("s3:PutObject", f"{own.artifacts}/signed/transaction_api/job-1.zip")]),
+        ("write its network stack's state", [Request("s3:PutObject", own.network_state)]),
+        ("take and release its network stack's state lock",
+         [Request("s3:PutObject", f"{own.network_state}.tflock"),
+          Request("s3:DeleteObject", f"{own.network_state}.tflock")]),
+        ("create its flow-log role with its boundary",
+         [Request("iam:CreateRole", own.flow_log_role, {"iam:PermissionsBoundary": own.boundary})]),
     ]
     reads = [
         ("read its key's policy", [Request("kms:GetKeyPolicy", own.key, ours)]),
@@ -252,6 +277,10 @@ def within(app: SynthesizedApp, own: Environment, other: Environment) -> list[Op
         ("read its execution log group's tags", [Request("logs:ListTagsForResource", own.execution_log_group, ours)]),
         ("read a signed package", [Request("s3:GetObject", f"{own.artifacts}/signed/transaction_api/job-1.zip")]),
         ("refresh a signing job", [Request("signer:DescribeSigningJob", own.arn("signer", "/signing-jobs/job-1"))]),
+        ("read its network stack's state (the pipeline's plan reads its outputs)",
+         [Request("s3:GetObject", own.network_state)]),
+        ("list its network stack's state",
+         [Request("s3:ListBucket", f"arn:aws:s3:::{own.state_bucket}", {"s3:prefix": own.network_state_key})]),
     ]
     never = [
         ("create a key without its tag", [Request("kms:CreateKey", "*", {"aws:RequestedRegion": REGION})]),

@@ -4,6 +4,7 @@ this repository's jobs in that environment, scoped to that environment's state a
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import json
 import re
 from collections import Counter
@@ -179,7 +180,8 @@ def test_the_plan_role_only_reads(synthesized: SynthesizedApp, environment: str)
 
 def test_every_resource_type_of_an_environment_is_covered_by_a_deploy_grant(synthesized: SynthesizedApp) -> None:
     prefixes = [p for group in RESOURCE_TYPE_GROUPS.values() for p in group]
-    for stack in ("fraud-detection-dev", "fraud-detection-prod"):
+    for stack in ("fraud-detection-dev", "fraud-detection-prod", "fraud-detection-dev-network",
+                  "fraud-detection-prod-network"):
         uncovered = [t for t in synthesized.stack(stack)["resource"] if not any(t.startswith(p) for p in prefixes)]
         assert uncovered == [], f"{stack}: add deploy permissions for {uncovered} to modules/ci/deploy_permissions.py"
 
@@ -210,9 +212,10 @@ def test_every_named_resource_of_the_environment_is_within_a_deploy_grant(
         for statement in as_iam_json(synthesized, ACCOUNT, document)["Statement"] if statement["Effect"] == "Allow"
         for resource in statement.get("Resource", [])
     ]
-    stack = f"fraud-detection-{environment}"
+    # The environment's pipeline and network stacks: the same deploy role deploys both.
+    stacks = (f"fraud-detection-{environment}", f"fraud-detection-{environment}-network")
     missing = []
-    for resource_type, (attribute, arn) in _NAMED.items():
+    for (resource_type, (attribute, arn)), stack in itertools.product(_NAMED.items(), stacks):
         for resource in synthesized.resources(stack, resource_type).values():
             target = arn.format(resource[attribute])
             service = target.split(":")[2]

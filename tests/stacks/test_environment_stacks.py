@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, SynthesizedApp
+from tests.conftest import ENVIRONMENT_STACKS, LOG_RETENTION_DAYS, NETWORK_STACKS, SynthesizedApp
 
 ALL_STACKS = (
     *ENVIRONMENT_STACKS,
+    *NETWORK_STACKS,
     "fraud-detection-account-us-east-1",
     "fraud-detection-account-local",
     "fraud-detection-state",
@@ -91,9 +92,13 @@ def test_environment_stacks_compose_without_owning_account_settings(synthesized:
     assert len(synthesized.resources(stack, "aws_lambda_function")) == 4
 
 
-@pytest.mark.parametrize("stack", ENVIRONMENT_STACKS)
-def test_every_log_group_keeps_the_environments_retention(synthesized: SynthesizedApp, stack: str) -> None:
+@pytest.mark.parametrize(("stack", "minimum"), [*((s, 7) for s in ENVIRONMENT_STACKS),
+                                               *((s, 1) for s in NETWORK_STACKS)])
+def test_every_log_group_keeps_the_environments_retention(
+    synthesized: SynthesizedApp, stack: str, minimum: int
+) -> None:
     groups = synthesized.resources(stack, "aws_cloudwatch_log_group")
-    assert len(groups) >= 8, "four functions, API access and execution, flow logs, WAF"
+    # Pipeline: four functions, API access and execution, WAF. Network: the flow logs.
+    assert len(groups) >= minimum
     assert {g["name"]: g["retention_in_days"] for g in groups.values()} == {
-        g["name"]: LOG_RETENTION_DAYS[stack] for g in groups.values()}
+        g["name"]: LOG_RETENTION_DAYS[stack.removesuffix("-network")] for g in groups.values()}

@@ -16,6 +16,12 @@ REMOTE = {
     "fraud-detection-local": ("fraud-detection-tfstate-local", "fraud-detection/local/terraform.tfstate"),
     "fraud-detection-account-local": ("fraud-detection-tfstate-local",
                                       "fraud-detection/account-local/terraform.tfstate"),
+    "fraud-detection-dev-network": ("fraud-detection-tfstate", "fraud-detection/dev/network/terraform.tfstate"),
+    "fraud-detection-staging-network": ("fraud-detection-tfstate",
+                                        "fraud-detection/staging/network/terraform.tfstate"),
+    "fraud-detection-prod-network": ("fraud-detection-tfstate", "fraud-detection/prod/network/terraform.tfstate"),
+    "fraud-detection-local-network": ("fraud-detection-tfstate-local",
+                                      "fraud-detection/local/network/terraform.tfstate"),
 }
 
 
@@ -35,10 +41,15 @@ def test_state_keys_never_collide(synthesized: SynthesizedApp) -> None:
     assert len(keys) == len(set(keys))
 
 
-def test_the_local_backend_lives_in_the_emulator(synthesized: SynthesizedApp) -> None:
-    backend = synthesized.stack("fraud-detection-local")["terraform"]["backend"]["s3"]
+@pytest.mark.parametrize("stack", ["fraud-detection-local", "fraud-detection-local-network"])
+def test_the_local_backend_lives_in_the_emulator(synthesized: SynthesizedApp, stack: str) -> None:
+    backend = synthesized.stack(stack)["terraform"]["backend"]["s3"]
     assert backend["endpoints"]["s3"] == "http://127.0.0.1:5000"
     assert backend["use_path_style"] is True
+    # The pipeline reads the network's outputs from the emulator too.
+    for state in synthesized.data("fraud-detection-local", "terraform_remote_state").values():
+        assert state["config"]["endpoints"]["s3"] == "http://127.0.0.1:5000"
+        assert state["config"]["skip_requesting_account_id"] is True
     aws_backend = synthesized.stack("fraud-detection-prod")["terraform"]["backend"]["s3"]
     assert "endpoints" not in aws_backend and "access_key" not in aws_backend
 
