@@ -45,6 +45,17 @@ class DeployError(RuntimeError):
     """A toolchain step failed; the message carries the command and the end of its output."""
 
 
+EMULATOR_REQUEST_RACES = (
+    "InvalidPermission.NotFound",
+    "FlowLogAlreadyExists",
+)
+"""Errors of a local apply that come from the emulator, not from the stacks: moto in server mode serves
+concurrent requests on threads without the isolation AWS gives, and on a loaded machine a request can
+reach it twice, so the provider sees the default egress rule it just revoked as missing, or the flow log
+it just created as already there. A second apply resumes from the state Terraform kept and converges;
+any other error is the stacks' and is raised at once."""
+
+
 @dataclass
 class LocalToolchain:
     """Runs cdktf and terraform against the emulator at `endpoint_url`."""
@@ -59,6 +70,8 @@ class LocalToolchain:
     """Seconds per step, for the summary and the benchmarks."""
     progress_out: TextIO | None = None
     """Where live apply/destroy progress goes (None: nowhere, e.g. in tests)."""
+    emulator_retries: list[str] = field(default_factory=list)
+    """The emulator races (EMULATOR_REQUEST_RACES) a deploy applied once more for, for the summary."""
 
     def __post_init__(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -108,7 +121,16 @@ class LocalToolchain:
     def deploy(self) -> None:
         """State bucket first, then the account, network and pipeline stacks (the pipeline after the network)."""
         self._apply_stacks("deploy-state", [LOCAL_STATE_STACK])
-        self._apply_stacks("deploy-stacks", list(REMOTE_STATE_STACKS), after=self.dependencies())
+        try:
+            self._apply_stacks("deploy-stacks", list(REMOTE_STATE_STACKS), after=self.dependencies())
+        except DeployError as exc:
+            race = next((error for error in EMULATOR_REQUEST_RACES if error in str(exc)), None)
+            if race is None:
+                raise
+            if self.progress_out is not None:
+                print(f"The emulator answered a request twice ({race}); applying once more.", file=self.progress_out)
+            self.emulator_retries.append(race)
+            self._apply_stacks("deploy-stacks", list(REMOTE_STATE_STACKS), after=self.dependencies())
 
     def _board(self) -> ProgressBoard:
         out = self.progress_out or io.StringIO()
