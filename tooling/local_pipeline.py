@@ -52,6 +52,8 @@ class ObservedAlert:
     subject: str
     message: dict[str, Any]
     attributes: dict[str, str]
+    published_at: datetime | None = None
+    """When SNS accepted the publish (the notification's Timestamp)."""
 
     @property
     def transaction_id(self) -> str:
@@ -87,6 +89,8 @@ class AlertObserver:
                     subject=envelope.get("Subject", ""),
                     message=json.loads(envelope["Message"]),
                     attributes={k: v.get("Value", "") for k, v in envelope.get("MessageAttributes", {}).items()},
+                    published_at=(datetime.fromisoformat(envelope["Timestamp"].replace("Z", "+00:00"))
+                                  if envelope.get("Timestamp") else None),
                 ))
                 self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
