@@ -14,8 +14,9 @@ after the action succeeded, so a crash between the two leaves the message where 
   message is deleted once every one of them is scored. When the window holds transactions and every
   one of them is already scored (a later redelivery or redrive scored them, or the failed record was
   no transaction at all, such as a corrupt image), the failure is resolved: reported as such and
-  deleted. It is kept when the window holds no transaction, or when an unscored item without
-  `received_at` exists (it cannot be placed in any window, so a person should look);
+  deleted. It is kept when the window holds no transaction at all. Items without `received_at`
+  (written by something other than the API) cannot be placed in any window: unscored ones are named
+  in the report, for a person to look at, but do not hold the record back;
 - schedule events are delivered again to their target function;
 - asynchronous failures are invoked again with their request payload.
 Only the deployment's own functions are invoked. What could not be moved stays in the DLQ, with the
@@ -333,17 +334,16 @@ class Redriver:
         window = self._window_items(since, until)
         items = window.unscored
         span = f"{since:%Y-%m-%dT%H:%M:%S}..{until:%H:%M:%S}Z"
+        unplaceable = (f"; {window.unplaceable} unscored item(s) without received_at cannot be placed in "
+                       "any window: look at them" if window.unplaceable else "")
         if not items:
-            if window.scored and not window.unplaceable:
+            if window.scored:
                 return Resolved(f"nothing to re-drive: the {window.scored} transaction"
                                 f"{'s' if window.scored != 1 else ''} with received_at in {span} "
-                                "are all scored")
-            # Kept rather than assumed done: an item written without `received_at` (not by the API)
-            # cannot be placed in the window, and a person should look before the record goes.
-            raise NotMoved(f"no unscored transaction with received_at in {span}: "
-                           + (f"{window.unplaceable} unscored item(s) have no received_at"
-                              if window.unplaceable else "no transaction arrived then")
-                           + " (look for items without scored_at, then delete the message by hand)")
+                                f"are all scored{unplaceable}")
+            # Kept rather than assumed done: with nothing in the window there is nothing to judge by.
+            raise NotMoved(f"no transaction with received_at in {span}{unplaceable} "
+                           "(look for items without scored_at, then delete the message by hand)")
         key_names = self._key_names()
         region = record.stream_arn.split(":")[3] if record.stream_arn.count(":") >= 3 else ""
         size = max(1, min(record.batch_size or DEFAULT_STREAM_BATCH, 100))

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tooling.sample_transactions import sample_transactions
+from tooling.sample_transactions import SampleTransaction, sample_transactions
 from tooling.soak.settings import SoakSettings
 
 NEW = "new"
@@ -79,7 +79,7 @@ def plan_traffic(settings: SoakSettings, run_id: str, now: datetime,
     conflicts = round(total * settings.conflict_share)
     bad = round(total * settings.bad_share)
     new = total - duplicates - conflicts - bad
-    samples = []
+    samples: list[SampleTransaction] = []
     round_number = 0
     while len(samples) < new:
         samples += sample_transactions(now, f"{run_id}r{round_number}")
