@@ -15,7 +15,7 @@ from tooling.soak.settings import SoakSettings
 
 pytestmark = pytest.mark.integration
 
-SHORT = SoakSettings(requests=300, rate=12.0, clients=4, fault_seconds=1.5, fault_max_seconds=12.0,
+SHORT = SoakSettings(requests=300, rate=12.0, clients=4, fault_seconds=1.5, fault_max_seconds=45.0,
                      settle_seconds=60.0)
 
 

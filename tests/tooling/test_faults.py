@@ -67,12 +67,14 @@ def test_a_window_must_be_known_and_end_after_it_starts() -> None:
 def test_score_writes_are_recognized_in_both_shapes_of_the_write_back() -> None:
     key = {"transaction_id": {"S": "t-1"}, "timestamp": {"N": "1"}}
     update = {"TableName": TABLE, "Key": key, "UpdateExpression": "SET decision = :d, scored_at = :t"}
-    assert score_write_keys("UpdateItem", update) == [{"table": TABLE, "key": key, "conditional": False}]
+    assert score_write_keys("UpdateItem", update) == [
+        {"table": TABLE, "key": key, "operation": "UpdateItem", "conditional": False}]
     transact = {"TransactItems": [
         {"Update": {**update, "ConditionExpression": "attribute_not_exists(scored_at)"}},
         {"Update": {"TableName": "counters", "Key": {"merchant_key": {"S": "m"}}, "UpdateExpression": "ADD #c :one"}},
     ]}
-    assert score_write_keys("TransactWriteItems", transact) == [{"table": TABLE, "key": key, "conditional": True}]
+    assert score_write_keys("TransactWriteItems", transact) == [
+        {"table": TABLE, "key": key, "operation": "TransactWriteItems", "conditional": True}]
     assert score_write_keys("UpdateItem", {**update, "UpdateExpression": "SET label = :l"}) == []
 
 

@@ -13,6 +13,9 @@ Here the Lambda service is played by `tooling.lambda_service`, so the emulator m
 sources alone. `disable_builtin_event_delivery` hides the mapping registry moto keeps on tables and
 queues (the mappings themselves, ListEventSourceMappings and GetEventSourceMapping are untouched).
 
+moto also rolls a failed TransactWriteItems back by putting back whole copies of its tables, undoing
+other requests' writes: `tooling.lambda_service.dynamodb_isolation` gives DynamoDB its isolation back.
+
 Run: `python -m tooling.lambda_service.emulator_server -H 127.0.0.1 -p 5055` (same flags as moto_server).
 """
 
@@ -50,10 +53,13 @@ def disable_builtin_event_delivery() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """moto_server's command line, with built-in event delivery disabled."""
+    """moto_server's command line, with built-in event delivery disabled and DynamoDB serialized."""
     from moto.server import main as moto_main
 
+    from tooling.lambda_service.dynamodb_isolation import isolate_dynamodb
+
     disable_builtin_event_delivery()
+    isolate_dynamodb()
     moto_main(argv if argv is not None else sys.argv[1:])
 
 

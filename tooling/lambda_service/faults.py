@@ -193,7 +193,7 @@ class FaultBook:
 # --- inside a function's process ---------------------------------------------------------------
 
 def score_write_keys(operation: str, request: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The (table, key, conditional) of every score write in an UpdateItem or TransactWriteItems request
+    """The (table, key, operation, conditional) of every score write in an UpdateItem or TransactWriteItems request
     (an update that sets `scored_at`); empty for any other write."""
     updates = [request] if operation == "UpdateItem" else [
         entry["Update"] for entry in request.get("TransactItems", []) if "Update" in entry]
@@ -202,7 +202,7 @@ def score_write_keys(operation: str, request: Mapping[str, Any]) -> list[dict[st
         if "scored_at" not in str(update.get("UpdateExpression", "")):
             continue
         condition = str(update.get("ConditionExpression", ""))
-        writes.append({"table": update.get("TableName"), "key": update.get("Key"),
+        writes.append({"table": update.get("TableName"), "key": update.get("Key"), "operation": operation,
                        "conditional": "attribute_not_exists(scored_at)" in condition.replace(" ", "")})
     return writes
 

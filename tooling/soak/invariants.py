@@ -73,8 +73,10 @@ class Observation:
     fraud_queue_depth: int
     days: Mapping[str, DayTotals]
     merchant_counters: Mapping[tuple[str, str], tuple[int, int]] | None
-    """(merchant key, day) -> (expected from the stored transactions, counted): None when the
-    deployment has no merchant counters table."""
+    """(merchant key, day) -> (expected from the stored transactions, counted): None when there is
+    nothing to compare (see `merchant_counters_absent`)."""
+    merchant_counters_absent: str = "not deployed: the deployment has no merchant-counters table"
+    """Why the counters were not compared."""
     faults_injected: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -151,7 +153,7 @@ def merchant_counters_exact(o: Observation) -> Check:
     """tx#<day> of each merchant (or terminal) equals its stored, scored transactions of that day."""
     name = "merchant counters exact"
     if o.merchant_counters is None:
-        return Check(name, None, "not deployed: the deployment has no merchant-counters table")
+        return Check(name, None, o.merchant_counters_absent)
     wrong = [f"{key} {day}: counted {counted}, stored {expected}"
              for (key, day), (expected, counted) in sorted(o.merchant_counters.items()) if expected != counted]
     return _verdict(name, wrong, f"{len(o.merchant_counters)} merchant days, each counter exact", "counters off")

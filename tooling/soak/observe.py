@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +62,14 @@ class TableSnapshot:
         return found
 
     def day_counts(self) -> tuple[Counter[str], Counter[str]]:
-        """Records and scored records per UTC day of their timestamp."""
+        """Records the API stored (they carry `received_at`) and how many are scored, per UTC day of their
+        timestamp. Items written behind the API's back (as a poison-pill test does) are in neither the
+        report's day index nor these counts."""
         stored: Counter[str] = Counter()
         scored: Counter[str] = Counter()
         for record in self.records:
+            if "received_at" not in record:
+                continue
             day = transaction_day(int(record["timestamp"]))
             stored[day] += 1
             scored[day] += "scored_at" in record
@@ -144,7 +147,3 @@ def queue_depth(sqs: Any, queue_url: str) -> int:
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
     return sum(int(v) for v in attributes.values())
 
-
-def utc_day(epoch_seconds: float) -> str:
-    """The UTC day of an instant."""
-    return datetime.fromtimestamp(epoch_seconds, UTC).date().isoformat()

@@ -185,8 +185,7 @@ def run_soak(target: SoakTarget, settings: SoakSettings, *, result_file: Path | 
         dedup_window_seconds=IDEMPOTENCY_TTL_SECONDS, run_seconds=time.time() - started,
         dlq_left=left, stream_pending=stream_pending, fraud_queue_depth=queue_depth,
         days=observe.day_totals(snapshot, accepted_days, pipeline.reports(sorted(accepted_days))),
-        merchant_counters=observe.merchant_counters(pipeline.dynamodb, snapshot,
-                                                    [items[0] for items in stored.values()]),
+        **_merchant_counters(pipeline, snapshot, [items[0] for items in stored.values()], writes),
         faults_injected={f.fault.name: f.injected for f in faults},
     )
     checks = check_all(observation)
@@ -204,6 +203,20 @@ def run_soak(target: SoakTarget, settings: SoakSettings, *, result_file: Path | 
         write(result_file, document, checks)
         say(f"written: {result_file}")
     return result
+
+
+def _merchant_counters(pipeline: _Pipeline, snapshot: observe.TableSnapshot, records: list[dict[str, Any]],
+                       writes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The counters to compare, or why not: the table may be deployed before the analyzer feeds it (in
+    the TransactWriteItems of its conditional first score write)."""
+    counters = observe.merchant_counters(pipeline.dynamodb, snapshot, records)
+    if counters is None:
+        return {"merchant_counters": None}
+    if not any(w.get("operation") == "TransactWriteItems" for w in writes):
+        return {"merchant_counters": None, "merchant_counters_absent":
+                "not fed: the merchant-counters table is deployed, but no score write carried a counter "
+                "(the analyzer's write-back is a plain UpdateItem)"}
+    return {"merchant_counters": counters}
 
 
 def _figures(requests: Any, load: Any, accepted: Any, writes: list[dict[str, Any]], alerts: list[ObservedAlert],

@@ -25,7 +25,7 @@ class SoakSettings:
     fault_seconds: float = 3.0
     """Each fault's window lasts at least this long, and stays open until the fault fired once (up to
     `fault_max_seconds`): a quiet moment of the pipeline must not make a fault miss its chance."""
-    fault_max_seconds: float = 30.0
+    fault_max_seconds: float = 60.0
     settle_seconds: float = 180.0
     """How long to wait at most for the pipeline to drain after the load (and again after the redrive)."""
 

@@ -114,6 +114,8 @@ def test_merchant_counters_are_skipped_with_the_reason_when_not_deployed() -> No
     [check] = [c for c in check_all(dataclasses.replace(consistent(), merchant_counters=None))
                if c.name == "merchant counters exact"]
     assert check.status == "SKIP" and check.detail.startswith("not deployed")
+    fed_not = dataclasses.replace(consistent(), merchant_counters=None, merchant_counters_absent="not fed: ...")
+    assert [c.detail for c in check_all(fed_not) if c.name == "merchant counters exact"] == ["not fed: ..."]
 
 
 def test_a_run_longer_than_the_dedup_window_tolerates_a_second_alert() -> None:

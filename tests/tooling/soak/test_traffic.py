@@ -56,7 +56,7 @@ def test_bad_inputs_carry_ids_of_their_own_and_every_kind_of_fault() -> None:
 
 @pytest.mark.parametrize("change", [
     {"requests": 10}, {"rate": 0}, {"clients": 0}, {"bad_share": -0.1},
-    {"duplicate_share": 0.3, "conflict_share": 0.3}, {"fault_seconds": 40},
+    {"duplicate_share": 0.3, "conflict_share": 0.3}, {"fault_seconds": 90},
 ])
 def test_settings_refuse_contradictions(change: dict[str, float]) -> None:
     with pytest.raises(ValueError):
