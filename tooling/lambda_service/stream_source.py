@@ -114,20 +114,22 @@ class StreamSource:
             iterator = page.get("NextShardIterator")
         region = self._service.clients.region
         delivered = [dynamodb_stream_record(r, self.mapping.source_arn, region) for r in records]
-        if delivered and self._service.faults.take(MALFORMED_STREAM_RECORD, function_name_of(self.mapping.function_arn),
-                                                   shard=shard_id):
+        if (delivered and delivered[0]["eventName"] == "INSERT"
+                and self._service.faults.take(MALFORMED_STREAM_RECORD, function_name_of(self.mapping.function_arn),
+                                              shard=shard_id)):
             delivered.insert(0, self._malformed_record(delivered[0], region))
         return delivered
 
     def _malformed_record(self, first: Mapping[str, Any], region: str) -> dict[str, Any]:
-        """An INSERT whose NewImage cannot be decoded (a number that is none), placed just before `first`:
-        its sequence number is one below, a position already consumed or never used, so checkpointing
-        it (when the batch holding it is given up) never skips a real record."""
+        """An INSERT whose NewImage cannot be decoded (a number that is none), placed just before `first`
+        (an INSERT read right after the checkpoint) and stamped with its arrival time: its sequence number
+        is one below, the checkpoint itself or a number never used, so checkpointing it (when the batch
+        holding it is given up) never skips a real record."""
         sequence = str(int(first["dynamodb"]["SequenceNumber"]) - 1).zfill(len(first["dynamodb"]["SequenceNumber"]))
-        now = int(datetime.now(UTC).timestamp())
-        key = {"transaction_id": {"S": f"malformed-{sequence}"}, "timestamp": {"N": str(now)}}
+        arrived = first["dynamodb"].get("ApproximateCreationDateTime") or int(datetime.now(UTC).timestamp())
+        key = {"transaction_id": {"S": f"malformed-{sequence}"}, "timestamp": {"N": str(int(arrived))}}
         raw = {"eventID": f"malformed-{sequence}", "eventName": "INSERT",
-               "dynamodb": {"ApproximateCreationDateTime": now, "Keys": key,
+               "dynamodb": {"ApproximateCreationDateTime": arrived, "Keys": key,
                             "NewImage": key | {"amount": {"N": "not-a-number"}},
                             "SequenceNumber": sequence, "SizeBytes": 64, "StreamViewType": "NEW_IMAGE"}}
         return dynamodb_stream_record(raw, self.mapping.source_arn, region)
