@@ -95,20 +95,19 @@ class _Pipeline:
         return (observe.stream_pending(self.clients, self.target.live.work_dir),
                 observe.queue_depth(self.sqs, self.targets.fraud_queue_url))
 
-    def settle(self, observer: AlertObserver, limit_seconds: float) -> tuple[int, int]:
-        """Wait until the stream is consumed, the fraud queue empty and no alert arrived for a while."""
-        deadline = time.monotonic() + limit_seconds
-        quiet_since, seen = time.monotonic(), -1
-        state = self.drained_state()
-        while time.monotonic() < deadline:
+    def settle(self, observer: AlertObserver, stall_seconds: float) -> tuple[int, int]:
+        """Wait until the stream is consumed, the fraud queue empty and nothing moved for a few seconds;
+        give up when nothing moved for `stall_seconds` (a pipeline still making progress is waited for)."""
+        moved_at, seen = time.monotonic(), None
+        while True:
             state = self.drained_state()
-            alerts = len(observer.collect())
-            if state != (0, 0) or alerts != seen:
-                quiet_since, seen = time.monotonic(), alerts
-            elif time.monotonic() - quiet_since >= QUIET_SECONDS:
+            current = (*state, len(observer.collect()))
+            if current != seen:
+                moved_at, seen = time.monotonic(), current
+            quiet = time.monotonic() - moved_at
+            if (state == (0, 0) and quiet >= QUIET_SECONDS) or quiet >= stall_seconds:
                 return state
             time.sleep(0.5)
-        return state
 
     def redrive(self, skip: frozenset[str]) -> str:
         """Move this run's DLQ messages back (the played functions note their score writes as the live

@@ -26,8 +26,9 @@ class SoakSettings:
     """Each fault's window lasts at least this long, and stays open until the fault fired once (up to
     `fault_max_seconds`): a quiet moment of the pipeline must not make a fault miss its chance."""
     fault_max_seconds: float = 60.0
-    settle_seconds: float = 180.0
-    """How long to wait at most for the pipeline to drain after the load (and again after the redrive)."""
+    settle_seconds: float = 120.0
+    """After the load (and again after the redrive) the pipeline is waited for until it drained; the
+    wait gives up only when nothing moved (no stream record consumed, no message, no alert) this long."""
 
     def __post_init__(self) -> None:
         if self.requests < 50:
