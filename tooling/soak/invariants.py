@@ -146,7 +146,7 @@ def scored_exactly_once(o: Observation) -> Check:
         return _verdict(name, [f"{i} ({o.score_writes[i]} writes)" for i in rewritten],
                         f"{len(ids)} scored, one conditional score write each", "scored more than once")
     return Check(name, True, f"{len(ids)} scored; the write-back is not conditional on scored_at, so this is "
-                             f"at least once: {len(rewritten)} written again on redelivery (same score)")
+                             f"at least once: {len(rewritten)} written again on redelivery")
 
 
 def merchant_counters_exact(o: Observation) -> Check:
