@@ -10,27 +10,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
 from fraudlib.merchant_counters import KEY_ATTRIBUTE, TRANSACTIONS_PREFIX, merchant_key, transaction_day
 from fraudlib.transaction_item import is_marker_key
 
 from tooling.lambda_service.checkpoints import CheckpointFile
 from tooling.lambda_service.mappings import list_mappings
+from tooling.local_pipeline import plain_values
 from tooling.soak.invariants import DayTotals
 
 MERCHANT_COUNTERS_TABLE_PART = "merchant-counters"
 """What the merchant counters table's name contains (fraud-merchant-counters-<suffix>)."""
 
-_deserialize = TypeDeserializer().deserialize
-
-
-def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _deserialize(value) for name, value in item.items()}
-
-
 def _scan(dynamodb: Any, table_name: str) -> Iterable[dict[str, Any]]:
     for page in dynamodb.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True):
-        yield from (_plain(item) for item in page.get("Items", []))
+        yield from (plain_values(item) for item in page.get("Items", []))
 
 
 @dataclass(frozen=True)
