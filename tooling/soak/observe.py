@@ -69,15 +69,16 @@ class TableSnapshot:
         return stored, scored
 
 
-def day_totals(snapshot: TableSnapshot, accepted_days: Counter[str],
+def day_totals(snapshot: TableSnapshot, accepted: Mapping[str, list[str]],
                reports: Mapping[str, tuple[int, int] | None]) -> dict[str, DayTotals]:
-    """Per day this run touched: its accepted transactions, the table's, the report's."""
+    """Per day this run touched (day -> the ids it accepted): its transactions, the table's, the report's."""
     stored, scored = snapshot.day_counts()
+    scored_ids = {str(r["transaction_id"]) for r in snapshot.records if "scored_at" in r}
     totals = {}
-    for day, accepted in accepted_days.items():
+    for day, ids in accepted.items():
         report = reports.get(day)
-        totals[day] = DayTotals(accepted, stored[day], scored[day], report[0] if report else None,
-                                report[1] if report else None)
+        totals[day] = DayTotals(len(ids), len(scored_ids.intersection(ids)), stored[day], scored[day],
+                                report[0] if report else None, report[1] if report else None)
     return totals
 
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fraudlib.merchant_counters import transaction_day
 from notifier.settings import IDEMPOTENCY_TTL_SECONDS
 
 from tooling.lambda_service.clients import EmulatorClients
@@ -173,7 +174,9 @@ def run_soak(target: SoakTarget, settings: SoakSettings, *, result_file: Path | 
     stored = snapshot.by_id(ours)
     writes = [w for w in pipeline.book.score_writes() if w.get("table") == pipeline.targets.table_name]
     write_counts = Counter(str(w["key"]["transaction_id"]["S"]) for w in writes)
-    accepted_days = Counter(observe.transaction_day(int(r.fields["timestamp"])) for r in accepted)
+    accepted_days: dict[str, list[str]] = {}
+    for request in accepted:
+        accepted_days.setdefault(transaction_day(int(request.fields["timestamp"])), []).append(request.transaction_id)
     left = [r.describe() for r in list_dlq(pipeline.sqs, pipeline.targets.dlq_url).records
             if r.message.message_id not in before]
     observation = Observation(

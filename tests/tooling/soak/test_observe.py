@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,9 +56,10 @@ def test_day_totals_count_what_the_api_stored_and_what_is_scored(dynamodb: Any) 
     _put(dynamodb, "t-1")
     _put(dynamodb, "t-2", scored=False)
     _put(dynamodb, "pill", scored=False, api=False)  # written behind the API's back: not a transaction
-    totals = day_totals(TableSnapshot.read(dynamodb, TABLE), Counter({DAY: 1}), {DAY: (2, 1)})
+    totals = day_totals(TableSnapshot.read(dynamodb, TABLE), {DAY: ["t-1", "t-2"]}, {DAY: (2, 1)})
     day = totals[DAY]
-    assert (day.accepted_by_run, day.stored, day.scored, day.reported, day.reported_unscored) == (1, 2, 1, 2, 1)
+    assert (day.accepted_by_run, day.scored_of_run, day.stored, day.scored, day.reported,
+            day.reported_unscored) == (2, 1, 2, 1, 2, 1)
 
 
 def test_merchant_counters_are_not_deployed_without_their_table(dynamodb: Any) -> None:
