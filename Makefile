@@ -21,7 +21,7 @@ STACKS_DIR := cdktf.out/stacks
 HCL_DIR := build/hcl
 
 .PHONY: help install synth validate local local-destroy test lint clean
-.PHONY: up down status alerts report logs redrive
+.PHONY: up down status alerts report logs redrive soak
 .PHONY: plan typecheck synth-hcl packages
 
 help: ## List the targets
@@ -82,9 +82,13 @@ logs: install ## The played functions' structured logs (FN=part of a function na
 	@$(RUN) python -m tooling.local_main logs $(if $(FN),--fn $(FN),) $(if $(LINES),--lines $(LINES),)
 
 redrive: install ## List the DLQ by kind of failure (ENV=local|dev|staging|prod); APPLY=1 moves them back (KIND=, IDS=, OUTPUTS=)
-	@$(RUN) python -m tooling.redrive_cli --env $(or $(ENV),local) $(if $(filter 1 true yes,$(APPLY)),--apply,) \
+	@PYTHONPATH=functions $(RUN) python -m tooling.redrive_cli --env $(or $(ENV),local) $(if $(filter 1 true yes,$(APPLY)),--apply,) \
 	  $(foreach kind,$(subst $(comma), ,$(KIND)),--kind $(kind)) $(foreach id,$(subst $(comma), ,$(IDS)),--transaction-id $(id)) \
 	  $(if $(OUTPUTS),--outputs $(OUTPUTS),)
+
+soak: install ## Load with faults through the live local deployment (N=5000 requests, RATE=20/s, CLIENTS=4), then the invariants; figures -> bench/RESULTS.md
+	PYTHONPATH=functions $(RUN) python -m bench.soak $(if $(N),--requests $(N),) $(if $(RATE),--rate $(RATE),) \
+	  $(if $(CLIENTS),--clients $(CLIENTS),)
 
 test: install ## Run the whole test suite (ruff and mypy run inside it: tests/ci/test_static_checks.py)
 	$(RUN) pytest
@@ -141,7 +145,7 @@ export: install ## A deployed transactions table as the backtest's CSV (ENV=loca
 
 .PHONY: bench
 bench: install ## Benchmarks -> bench/results.json + bench/RESULTS.md (BENCH_SKIP_DEPLOY=1: skip the local deploy)
-	$(RUN) python -m bench.run $(if $(filter 1 true yes,$(BENCH_SKIP_DEPLOY)),--skip-deploy,)
+	PYTHONPATH=functions $(RUN) python -m bench.run $(if $(filter 1 true yes,$(BENCH_SKIP_DEPLOY)),--skip-deploy,)
 
 clean: ## Remove build output (not the installed dependencies)
 	rm -rf cdktf.out build .pytest_cache

@@ -25,17 +25,19 @@ from bench import (
     local_deploy,
     package_size,
     report,
+    soak,
     synth,
 )
 from bench.common import Figure, SectionResult, not_measured
 from bench.machine import describe
 
 BENCH_DIR = Path(__file__).resolve().parent
-SECTIONS = ("package_size", "analyzer", "detection", "api", "cold_start", "synth", "local_deploy")
+SECTIONS = ("package_size", "analyzer", "detection", "api", "cold_start", "synth", "local_deploy", "soak")
 LABELS = {
     "package_size": package_size.SECTION, "analyzer": analyzer.SECTION, "detection": detection.SECTION,
     "api": api_hot_path.SECTION,
     "cold_start": cold_start.SECTION, "synth": synth.SECTION, "local_deploy": local_deploy.SECTION,
+    "soak": soak.SECTION,
 }
 
 
@@ -56,6 +58,7 @@ def _section(name: str, work: Path, cache: Path, skip_deploy: bool) -> SectionRe
         "local_deploy": lambda: (
             local_deploy.skipped("skipped with BENCH_SKIP_DEPLOY=1") if skip_deploy else local_deploy.measure(own)
         ),
+        "soak": lambda: soak.skipped("skipped with BENCH_SKIP_DEPLOY=1") if skip_deploy else soak.measure(),
     }
     try:
         return runners[name]()

@@ -36,7 +36,7 @@ _deserialize = TypeDeserializer().deserialize
 _serialize = TypeSerializer().serialize
 
 
-def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
+def plain_values(item: Mapping[str, Any]) -> dict[str, Any]:
     """A DynamoDB attribute map as plain Python values (numbers as Decimal)."""
     return {name: _deserialize(value) for name, value in item.items()}
 
@@ -52,6 +52,8 @@ class ObservedAlert:
     subject: str
     message: dict[str, Any]
     attributes: dict[str, str]
+    published_at: datetime | None = None
+    """When SNS accepted the publish (the notification's Timestamp)."""
 
     @property
     def transaction_id(self) -> str:
@@ -87,6 +89,8 @@ class AlertObserver:
                     subject=envelope.get("Subject", ""),
                     message=json.loads(envelope["Message"]),
                     attributes={k: v.get("Value", "") for k, v in envelope.get("MessageAttributes", {}).items()},
+                    published_at=(datetime.fromisoformat(envelope["Timestamp"].replace("Z", "+00:00"))
+                                  if envelope.get("Timestamp") else None),
                 ))
                 self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
@@ -247,7 +251,7 @@ class LocalPipeline:
             ExpressionAttributeValues={":t": {"S": transaction_id}}, ConsistentRead=True,
         )
         items = page.get("Items", [])
-        return _plain(items[0]) if items else None
+        return plain_values(items[0]) if items else None
 
     def put_raw_item(self, item: Mapping[str, Any]) -> None:
         """Write an item straight into the table, bypassing the API (a record the API would refuse)."""
@@ -263,7 +267,7 @@ class LocalPipeline:
             ExpressionAttributeNames={"#ts": "timestamp"},
             ExpressionAttributeValues={":a": {"N": str(start)}, ":b": {"N": str(start + 86399)}},
         )
-        return [_plain(item) for page in pages for item in page.get("Items", [])]
+        return [plain_values(item) for page in pages for item in page.get("Items", [])]
 
     def report_objects(self, day: date) -> dict[str, bytes]:
         """The report objects of a day: key -> content."""

@@ -11,7 +11,12 @@ after the action succeeded, so a crash between the two leaves the message where 
 - stream failures are re-driven from the table: the stream's records are gone, so the transactions
   written in the batch's arrival window and not yet scored (no `scored_at`) are read back and the
   analyzer is invoked with a stream-shaped event (INSERT records with NewImage) built from them; the
-  message is deleted once every one of them is scored (and kept when none is found);
+  message is deleted once every one of them is scored. When the window holds transactions and every
+  one of them is already scored (a later redelivery or redrive scored them, or the failed record was
+  no transaction at all, such as a corrupt image), the failure is resolved: reported as such and
+  deleted. It is kept when the window holds no transaction at all. Items without `received_at`
+  (written by something other than the API) cannot be placed in any window: unscored ones are named
+  in the report, for a person to look at, but do not hold the record back;
 - schedule events are delivered again to their target function;
 - asynchronous failures are invoked again with their request payload.
 Only the deployment's own functions are invoked. What could not be moved stays in the DLQ, with the
@@ -27,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
+from fraudlib.transaction_item import is_marker_key  # functions/ on the path, as in the functions' packages
 
 from tooling.dlq_records import (
     ALERT,
@@ -148,6 +154,16 @@ class Outcome:
 
     record: DlqRecord
     moved: bool
+    """Whether it left the DLQ (moved back, or resolved)."""
+    detail: str
+    resolved: bool = False
+    """It left the DLQ with nothing to move: what it recorded had already been done."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A handler's answer when the failure needs nothing more (the message is deleted all the same)."""
+
     detail: str
 
 
@@ -163,15 +179,22 @@ class RedriveReport:
         return [o for o in self.outcomes if o.moved]
 
     @property
+    def resolved(self) -> list[Outcome]:
+        """The messages deleted because what they recorded had already been done."""
+        return [o for o in self.outcomes if o.resolved]
+
+    @property
     def kept(self) -> list[Outcome]:
         """The messages left in the DLQ, with the reason."""
         return [o for o in self.outcomes if not o.moved]
 
     def render(self) -> str:
         """What moved and what could not, as printed."""
-        lines = [f"moved {len(self.moved)}, left in the DLQ {len(self.kept)}"]
-        lines.extend(f"  moved  {KIND_TITLES[o.record.kind]}: {o.record.describe()} -> {o.detail}" for o in self.moved)
-        lines.extend(f"  KEPT   {KIND_TITLES[o.record.kind]}: {o.record.describe()}: {o.detail}" for o in self.kept)
+        lines = [f"moved {len(self.moved) - len(self.resolved)}, resolved {len(self.resolved)}, "
+                 f"left in the DLQ {len(self.kept)}"]
+        lines.extend(f"  {'resolved' if o.resolved else 'moved':<8} {KIND_TITLES[o.record.kind]}: "
+                     f"{o.record.describe()} -> {o.detail}" for o in self.moved)
+        lines.extend(f"  KEPT     {KIND_TITLES[o.record.kind]}: {o.record.describe()}: {o.detail}" for o in self.kept)
         return "\n".join(lines)
 
 
@@ -222,10 +245,12 @@ class Selection:
     kinds: frozenset[str] = frozenset({ALERT, STREAM, SCHEDULE, ASYNC})
     transaction_ids: frozenset[str] = frozenset()
     """When not empty, only alert messages of these transactions are moved."""
+    skip_message_ids: frozenset[str] = frozenset()
+    """Messages left alone (e.g. those the DLQ held before a test run)."""
 
     def wants(self, record: DlqRecord) -> bool:
         """Whether `record` is to be moved."""
-        if record.kind not in self.kinds:
+        if record.kind not in self.kinds or record.message.message_id in self.skip_message_ids:
             return False
         return not (self.transaction_ids and isinstance(record, AlertFailure)
                     and record.transaction_id not in self.transaction_ids)
@@ -240,7 +265,7 @@ class Redriver:
         self._invoker = invoker
         self._targets = targets
         self._fifo = targets.fraud_queue_url.endswith(".fifo")
-        self._handlers: dict[str, Callable[[Any], str]] = {
+        self._handlers: dict[str, Callable[[Any], str | Resolved]] = {
             ALERT: self._resend_alert, STREAM: self._rescore_batch,
             SCHEDULE: self._refire_schedule, ASYNC: self._reinvoke,
         }
@@ -273,16 +298,18 @@ class Redriver:
     def _move(self, message: DlqMessage, selection: Selection) -> Outcome | None:
         """Act on one message and delete it if that worked; None when it is not selected."""
         record = classify(message)
-        if isinstance(record, Malformed):  # always reported: it needs a person, whatever was selected
-            return Outcome(record, False, record.reason)
+        if isinstance(record, Malformed) and message.message_id not in selection.skip_message_ids:
+            return Outcome(record, False, record.reason)  # always reported: it needs a person
         if not selection.wants(record):
             return None
         try:
-            detail = self._handlers[record.kind](record)
+            done = self._handlers[record.kind](record)
         except (NotMoved, BotoCoreError, ClientError) as exc:
             return Outcome(record, False, str(exc))
         self._sqs.delete_message(QueueUrl=self._targets.dlq_url, ReceiptHandle=message.receipt_handle)
-        return Outcome(record, True, detail)
+        if isinstance(done, Resolved):
+            return Outcome(record, True, done.detail, resolved=True)
+        return Outcome(record, True, done)
 
     # --- alert messages --------------------------------------------------------------------------
 
@@ -301,15 +328,21 @@ class Redriver:
 
     # --- stream failures -------------------------------------------------------------------------
 
-    def _rescore_batch(self, record: StreamFailure) -> str:
+    def _rescore_batch(self, record: StreamFailure) -> str | Resolved:
         analyzer = self._own_function(record.function_arn or self._targets.functions.get(ANALYZER_KEY, ""))
         since, until = record.first_arrival - ARRIVAL_SLACK, record.last_arrival + ARRIVAL_SLACK
-        items = self._unscored_items(since, until)
+        window = self._window_items(since, until)
+        items = window.unscored
+        span = f"{since:%Y-%m-%dT%H:%M:%S}..{until:%H:%M:%S}Z"
+        unplaceable = (f"; {window.unplaceable} unscored item(s) without received_at cannot be placed in "
+                       "any window: look at them" if window.unplaceable else "")
         if not items:
-            # Kept rather than assumed done: an item written without `received_at` (not by the API)
-            # cannot be placed in the window, and a person should look before the record goes.
-            raise NotMoved(f"no unscored transaction with received_at in {since:%Y-%m-%dT%H:%M:%S}.."
-                           f"{until:%H:%M:%S}Z: already scored, or written without received_at "
+            if window.scored:
+                return Resolved(f"nothing to re-drive: the {window.scored} transaction"
+                                f"{'s' if window.scored != 1 else ''} with received_at in {span} "
+                                f"are all scored{unplaceable}")
+            # Kept rather than assumed done: with nothing in the window there is nothing to judge by.
+            raise NotMoved(f"no transaction with received_at in {span}{unplaceable} "
                            "(look for items without scored_at, then delete the message by hand)")
         key_names = self._key_names()
         region = record.stream_arn.split(":")[3] if record.stream_arn.count(":") >= 3 else ""
@@ -333,18 +366,26 @@ class Redriver:
         return f"{len(items)} transaction{'s' if len(items) != 1 else ''} scored: " + ", ".join(
             _id_of(i) for i in items[:10]) + (" ..." if len(items) > 10 else "")
 
-    def _unscored_items(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
-        """Items with no `scored_at` whose `received_at` falls in [since, until] (a filtered scan: the
-        table has no index on arrival time), oldest first."""
+    def _window_items(self, since: datetime, until: datetime) -> WindowItems:
+        """The transactions whose `received_at` falls in [since, until], by a scan (the table has no
+        index on arrival time): the unscored ones oldest first, the scored ones counted; and the count
+        of unscored items without `received_at` anywhere in the table."""
         found: list[tuple[datetime, dict[str, Any]]] = []
+        scored = unplaceable = 0
         paginator = self._dynamodb.get_paginator("scan")
-        for page in paginator.paginate(TableName=self._targets.table_name, ConsistentRead=True,
-                                       FilterExpression="attribute_not_exists(scored_at)"):
+        for page in paginator.paginate(TableName=self._targets.table_name, ConsistentRead=True):
             for item in page.get("Items", []):
+                if is_marker(item):
+                    continue
                 received = _received_at(item)
-                if received is not None and since <= received <= until:
-                    found.append((received, item))
-        return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+                if received is None:
+                    unplaceable += "scored_at" not in item
+                elif since <= received <= until:
+                    if "scored_at" in item:
+                        scored += 1
+                    else:
+                        found.append((received, item))
+        return WindowItems([item for _, item in sorted(found, key=lambda pair: pair[0])], scored, unplaceable)
 
     def _key_names(self) -> list[str]:
         table = self._dynamodb.describe_table(TableName=self._targets.table_name)["Table"]
@@ -376,6 +417,21 @@ class Redriver:
         if function is None:
             raise NotMoved(f"{name_or_arn or '(no function)'} is not a function of this deployment")
         return function
+
+
+@dataclass(frozen=True)
+class WindowItems:
+    """What a stream failure's arrival window holds in the table."""
+
+    unscored: list[dict[str, Any]]
+    scored: int
+    unplaceable: int
+    """Unscored items without `received_at` (anywhere: they cannot be placed in time)."""
+
+
+def is_marker(item: Mapping[str, Any]) -> bool:
+    """Whether a raw table item is one of the API's id markers, not a transaction."""
+    return is_marker_key(item.get("transaction_id", {}).get("S"))
 
 
 class NotMoved(Exception):

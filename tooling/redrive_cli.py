@@ -105,8 +105,8 @@ def stack_outputs(stack_dir: Path, outputs_file: Path | None = None,
 @contextmanager
 def environment(env: str, outputs_file: Path | None) -> Iterator[Environment]:
     """Clients, targets and invoker for `env`; the local one's function processes end with the block."""
-    stack_dir = STACKS_DIR / f"fraud-detection-{env}"
     if env != "local":
+        stack_dir = STACKS_DIR / f"fraud-detection-{env}"
         outputs = stack_outputs(stack_dir, outputs_file)
         yield Environment(boto3.client("sqs"), boto3.client("dynamodb"), RedriveTargets.from_outputs(outputs),
                           LambdaInvoker(boto3.client("lambda")))
@@ -115,7 +115,9 @@ def environment(env: str, outputs_file: Path | None) -> Iterator[Environment]:
     if emulator is None:
         raise SystemExit("no local deployment is up (make up starts one)")
     from tooling.local_deploy import LocalToolchain  # its environment points Terraform at the emulator
+    from tooling.local_main import OUTDIR  # where make up synthesized the local stacks
 
+    stack_dir = OUTDIR / "stacks" / "fraud-detection-local"
     outputs = stack_outputs(stack_dir, outputs_file, LocalToolchain(emulator.endpoint_url).env)
     clients = EmulatorClients(emulator.endpoint_url)
     with LambdaService(clients, stack_dir, LOCAL_WORK_DIR) as service:

@@ -310,16 +310,52 @@ def test_a_stream_failure_the_analyzer_still_rejects_stays(deployment: Deploymen
     assert [r.kind for r in list_dlq(deployment.sqs, deployment.dlq_url).records] == [STREAM]
 
 
-def test_a_stream_failure_with_nothing_unscored_in_its_window_stays(deployment: Deployment) -> None:
+def test_a_stream_failure_whose_transactions_are_all_scored_is_resolved_and_deleted(
+        deployment: Deployment) -> None:
+    # Given a failed batch whose window holds only transactions scored since (by a redelivery), and an
+    # id marker of the API (no received_at, never scored: not a transaction)
     deployment.stored("t-done", ARRIVED, scored=True)
+    deployment.stored("t-also-done", ARRIVED + timedelta(seconds=1), scored=True)
     deployment.stored("t-much-later", ARRIVED + timedelta(minutes=1))
+    deployment.dynamodb.put_item(TableName=TABLE, Item={"transaction_id": {"S": "id#t-done"},
+                                                        "timestamp": {"N": "0"}})
+    deployment.dead_batch(ARRIVED, ARRIVED)
+
+    report = deployment.redriver().apply()
+
+    # Then nothing is invoked, the record is reported as resolved and leaves the DLQ
+    assert not deployment.functions.calls and not report.kept
+    [outcome] = report.resolved
+    assert outcome.moved and outcome.record.kind == STREAM
+    assert "the 2 transactions with received_at in 2026-11-30T15:59:55..16:00:05Z are all scored" in outcome.detail
+    assert "moved 0, resolved 1, left in the DLQ 0" in report.render()
+    assert "resolved stream failures: shard shardId-0001" in report.render()
+    assert deployment.depth(deployment.dlq_url) == 0
+
+
+def test_a_stream_failure_with_no_transaction_in_its_window_stays(deployment: Deployment) -> None:
+    deployment.stored("t-much-later", ARRIVED + timedelta(minutes=1), scored=True)
     deployment.dead_batch(ARRIVED, ARRIVED)
 
     report = deployment.redriver().apply()
 
     assert not report.moved and not deployment.functions.calls
-    assert "no unscored transaction with received_at in 2026-11-30T15:59:55..16:00:05Z" in report.kept[0].detail
+    assert "no transaction with received_at in 2026-11-30T15:59:55..16:00:05Z (look for" in report.kept[0].detail
     assert deployment.depth(deployment.dlq_url) == 1
+
+
+def test_a_resolved_stream_failure_names_unscored_items_that_cannot_be_placed_in_time(
+        deployment: Deployment) -> None:
+    deployment.stored("t-done", ARRIVED, scored=True)
+    deployment.dynamodb.put_item(TableName=TABLE, Item={"transaction_id": {"S": "t-raw"},
+                                                        "timestamp": {"N": str(int(ARRIVED.timestamp()))}})
+    deployment.dead_batch(ARRIVED, ARRIVED)
+
+    report = deployment.redriver().apply()
+
+    [outcome] = report.resolved
+    assert "1 unscored item(s) without received_at cannot be placed in any window: look at them" in outcome.detail
+    assert deployment.depth(deployment.dlq_url) == 0
 
 
 def test_schedule_events_and_async_failures_run_again(deployment: Deployment) -> None:

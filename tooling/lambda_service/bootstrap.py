@@ -12,6 +12,7 @@ for a result.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -63,11 +64,29 @@ def _load_handler() -> tuple[Any, dict[str, Any] | None]:
     return handler, None
 
 
+def _load_fault_hooks() -> Any:
+    """The fault hooks (faults.py beside this file), installed before the handler creates any client,
+    when the played service names a faults directory; None otherwise."""
+    directory = os.environ.get("LOCAL_FAULTS_DIR")  # faults.FAULTS_DIR_VARIABLE (not importable here)
+    if not directory:
+        return None
+    spec = importlib.util.spec_from_file_location("_played_faults", os.path.join(os.path.dirname(__file__),
+                                                                                 "faults.py"))
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    module.install_botocore_hooks(directory, os.environ["AWS_LAMBDA_FUNCTION_NAME"])
+    return module
+
+
 def main() -> None:
     """Serve invocations until stdin closes."""
     results = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # from here on, anything printed goes to the log (stderr)
     sys.stdout = sys.stderr
+    faults = _load_fault_hooks()
     handler, load_error = _load_handler()
     for line in sys.stdin:
         request = json.loads(line)
@@ -75,6 +94,8 @@ def main() -> None:
             reply = load_error
         else:
             context = LambdaContext(request["request_id"], int(request["deadline_ms"]))
+            if faults is not None:
+                faults.begin_invocation(request["event"])
             try:
                 result = handler(request["event"], context)
             except Exception as exc:  # noqa: BLE001 - the function's error is the invocation's result

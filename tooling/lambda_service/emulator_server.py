@@ -16,6 +16,9 @@ queues (the mappings themselves, ListEventSourceMappings and GetEventSourceMappi
 moto 5 also has no Signer signing jobs, which every deployment of the stacks starts: they are played
 by `tooling.lambda_service.played_signer` (`enable_signing_jobs`).
 
+moto also rolls a failed TransactWriteItems back by putting back whole copies of its tables, undoing
+other requests' writes: `tooling.lambda_service.dynamodb_isolation` gives DynamoDB its isolation back.
+
 Run: `python -m tooling.lambda_service.emulator_server -H 127.0.0.1 -p 5055` (same flags as moto_server).
 """
 
@@ -53,13 +56,16 @@ def disable_builtin_event_delivery() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """moto_server's command line, with built-in event delivery disabled and signing jobs played."""
+    """moto_server's command line, with built-in event delivery disabled, signing jobs played and
+    DynamoDB serialized."""
     from moto.server import main as moto_main
 
+    from tooling.lambda_service.dynamodb_isolation import isolate_dynamodb
     from tooling.lambda_service.played_signer import enable_signing_jobs
 
     disable_builtin_event_delivery()
     enable_signing_jobs()
+    isolate_dynamodb()
     moto_main(argv if argv is not None else sys.argv[1:])
 
 

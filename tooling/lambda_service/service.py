@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 from tooling.lambda_service.clients import EmulatorClients
 from tooling.lambda_service.code_store import ArtifactLocator, CodeStore, FunctionPackage
+from tooling.lambda_service.faults import FAULTS_DIR_VARIABLE, TIMEOUT, FaultBook
 from tooling.lambda_service.pool import FunctionPool
 from tooling.lambda_service.runtime import FunctionRuntime, InvocationResult, runtime_environment
 
@@ -59,13 +61,15 @@ class InvocationLog:
 class LambdaService:
     """Runs deployed functions in warm subprocesses, configured from the emulator.
 
-    `work_dir` holds the unpacked code cache (`code/`) and one log file per function (`logs/`).
+    `work_dir` holds the unpacked code cache (`code/`), one log file per function (`logs/`) and the
+    faults directory (`faults/`: a plan of faults to inject, see tooling.lambda_service.faults).
     Each function gets a FunctionPool: as many warm processes as concurrent invocations need, up to
     its reserved concurrency and `local_cap`; `invoke` may be called from many threads.
     """
 
     def __init__(self, clients: EmulatorClients, stack_dir: Path, work_dir: Path, *,
-                 local_cap: int = DEFAULT_LOCAL_CAP, keep_invocations: int | None = None) -> None:
+                 local_cap: int = DEFAULT_LOCAL_CAP, keep_invocations: int | None = None,
+                 faults_dir: Path | None = None) -> None:
         self.clients = clients
         self.work_dir = work_dir
         self.local_cap = local_cap
@@ -74,6 +78,8 @@ class LambdaService:
         self._pools_lock = threading.Lock()
         self._overrides: dict[str, dict[str, str]] = {}
         self.invocations = InvocationLog(keep=keep_invocations)
+        # Another service's directory may be named, so that both inject and note into one place.
+        self.faults = FaultBook(faults_dir or work_dir / "faults")
 
     def package(self, name_or_arn: str) -> FunctionPackage:
         """The deployed function's configuration and unpacked code."""
@@ -92,7 +98,7 @@ class LambdaService:
                 package = self._store.package(name)
                 environment = runtime_environment(
                     package, self.clients.function_environment(), self._overrides.get(name, {})
-                )
+                ) | {FAULTS_DIR_VARIABLE: str(self.faults.directory)}
                 log_path = self.log_path(name)
 
                 def start() -> FunctionRuntime:
@@ -113,7 +119,13 @@ class LambdaService:
         name = function_name_of(name_or_arn)
         # A round trip through JSON, as the real service does: no Python object reaches the handler.
         delivered = json.loads(json.dumps(event))
-        result = self.pool(name).invoke(delivered)
+        if self.faults.take(TIMEOUT, name):
+            # An injected timeout, reported at once: the handler does not run (a real one would be
+            # killed at its deadline, after running for the function's whole timeout).
+            result = InvocationResult(str(uuid.uuid4()), error={
+                "errorType": "Sandbox.Timedout", "errorMessage": "Task timed out (injected fault)"})
+        else:
+            result = self.pool(name).invoke(delivered)
         self.invocations.record(Invocation(name, delivered, result))
         return result
 

@@ -7,7 +7,8 @@ FilterCriteria (filtered-out records are checkpointed without an invocation, as 
 in batches of BatchSize, delivered with StreamBatchRunner (partial batch responses, bisection,
 MaximumRetryAttempts), and batches given up on are sent as failure records to the mapping's
 on-failure queue with SQS SendMessage. Records older than MaximumRecordAgeInSeconds are not
-delivered but sent to the on-failure queue ("RecordAgeExceeded").
+delivered but sent to the on-failure queue ("RecordAgeExceeded"). A fault plan (tooling.lambda_service.
+faults) may have it deliver one malformed record among the real ones.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from typing import Any
 from tooling.lambda_service.batch import GiveUp, StreamBatchRunner, StreamRetryPolicy
 from tooling.lambda_service.checkpoints import CheckpointFile
 from tooling.lambda_service.events import dynamodb_stream_record, stream_failure_record
+from tooling.lambda_service.faults import MALFORMED_STREAM_RECORD
 from tooling.lambda_service.filter_patterns import passes_filters
 from tooling.lambda_service.mappings import EventSourceMapping, queue_url_of
 from tooling.lambda_service.runtime import InvocationResult
-from tooling.lambda_service.service import LambdaService
+from tooling.lambda_service.service import LambdaService, function_name_of
 
 
 @dataclass
@@ -111,7 +113,26 @@ class StreamSource:
             records.extend(page["Records"])
             iterator = page.get("NextShardIterator")
         region = self._service.clients.region
-        return [dynamodb_stream_record(r, self.mapping.source_arn, region) for r in records]
+        delivered = [dynamodb_stream_record(r, self.mapping.source_arn, region) for r in records]
+        if (delivered and delivered[0]["eventName"] == "INSERT"
+                and self._service.faults.take(MALFORMED_STREAM_RECORD, function_name_of(self.mapping.function_arn),
+                                              shard=shard_id)):
+            delivered.insert(0, self._malformed_record(delivered[0], region))
+        return delivered
+
+    def _malformed_record(self, first: Mapping[str, Any], region: str) -> dict[str, Any]:
+        """An INSERT whose NewImage cannot be decoded (a number that is none), placed just before `first`
+        (an INSERT read right after the checkpoint) and stamped with its arrival time: its sequence number
+        is one below, the checkpoint itself or a number never used, so checkpointing it (when the batch
+        holding it is given up) never skips a real record."""
+        sequence = str(int(first["dynamodb"]["SequenceNumber"]) - 1).zfill(len(first["dynamodb"]["SequenceNumber"]))
+        arrived = first["dynamodb"].get("ApproximateCreationDateTime") or int(datetime.now(UTC).timestamp())
+        key = {"transaction_id": {"S": f"malformed-{sequence}"}, "timestamp": {"N": str(int(arrived))}}
+        raw = {"eventID": f"malformed-{sequence}", "eventName": "INSERT",
+               "dynamodb": {"ApproximateCreationDateTime": arrived, "Keys": key,
+                            "NewImage": key | {"amount": {"N": "not-a-number"}},
+                            "SequenceNumber": sequence, "SizeBytes": 64, "StreamViewType": "NEW_IMAGE"}}
+        return dynamodb_stream_record(raw, self.mapping.source_arn, region)
 
     def _deliver(self, shard_id: str, records: list[dict[str, Any]], report: StreamDrainReport) -> None:
         report.records_read += len(records)
