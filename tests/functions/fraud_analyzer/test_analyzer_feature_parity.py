@@ -1,9 +1,11 @@
 """The deployed analyzer's features equal the offline replay's for the same events.
 
 The same forty days of transactions and fraud labels go two ways: as a CSV through the backtest's
-replay (tooling/detection), and into mocked AWS as the deployed pipeline stores them: the items, each
-earlier transaction counted at its terminal with the write-back's own counter update, each label
-reported before the last day counted as the label route does; then the last day is read by the
+replay (tooling/detection), and into mocked AWS as the deployed pipeline stores them: the items (a label
+reported before the last day stored on its item with the label route's own attributes, so the customer's
+history carries it), each earlier transaction counted at its terminal with the write-back's own counter
+update, each label reported before the last day counted as the label route does; then the last day, on
+which the victims buy again, is read by the
 analyzer's own batch plan (history query, bulk counter read). The feature vectors must be equal, and
 the scores the handler stores for that day must be the ones the offline features give. (That the
 handler counts each streamed transaction exactly once is tests/functions/fraud_analyzer/
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +25,12 @@ import pytest
 from fraud_analyzer.merchant_reads import MerchantCounterReader
 from fraud_analyzer.plan import BatchPlan
 from fraud_analyzer.store import TransactionStore
+from fraudlib.labels import LabelEvent, LabelHistory
 from fraudlib.merchant_counters import change_frauds, count_transaction, transaction_day
 from fraudlib.scoring import FEATURE_NAMES, ScoringConfig, load_model
 from fraudlib.scoring.engine import score_features
 from fraudlib.scoring.features import feature_vector, rule_hits
+from fraudlib.transaction_item import label_attributes
 
 from tests.functions.fraud_analyzer.conftest import COUNTERS_TABLE, T0, TABLE
 from tests.functions.fraud_analyzer.stream import insert_event
@@ -41,6 +46,7 @@ FIRST_DAY = LAST_DAY - DAYS + 1
 CONFIG = ScoringConfig()
 HISTORY_DAYS = 60  # beyond every rule's look-back, as the replay's whole history is
 MERCHANT_FEATURES = [i for i, name in enumerate(FEATURE_NAMES) if name.startswith("merchant_")]
+CUSTOMER_FRAUDS = FEATURE_NAMES.index("customer_known_frauds_30d")
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ class Event:
 def _events() -> list[Event]:
     """Ten customers buying daily at six terminals; four victims whose night purchases at two
     terminals are reported as fraud three to six days later (one of them only after the last day's
-    purchases, so after they were scored)."""
+    purchases, so after they were scored), and who buy again on the last day."""
     events = []
     for day in range(FIRST_DAY, LAST_DAY + 1):
         for k in range(10):
@@ -63,6 +69,9 @@ def _events() -> list[Event]:
             terminal = f"T-{(k + day) % 6}"
             amount = f"{10 + (7 * k + 3 * day) % 50}.00"
             events.append(Event(stored_item(f"t-{day}-{k}", f"c-{k}", ts, amount, terminal_id=terminal), terminal))
+    for victim in range(4):
+        ts = LAST_DAY * DAY + 20 * 3600 + victim
+        events.append(Event(stored_item(f"v-last-{victim}", f"v-{victim}", ts, "40.00", terminal_id="T-0"), "T-0"))
     last_purchase = max(e.item["timestamp"] for e in events)
     for n, day in enumerate(range(FIRST_DAY + 5, LAST_DAY - 2, 4)):
         victim = n % 4
@@ -88,6 +97,16 @@ def _write_csv(events: list[Event], path: Path) -> None:
                              i["country"], i["merchant_category"]])
 
 
+def _as_stored(event: Event) -> dict[str, Any]:
+    """The item once the label route recorded its fraud chargeback (reported at a whole second)."""
+    assert event.fraud_reported_at is not None
+    reported = LabelEvent(label="fraud", source="chargeback",
+                          reported_at=datetime.fromtimestamp(event.fraud_reported_at, UTC))
+    labels = label_attributes(LabelHistory.of([reported]), version=1)
+    assert labels["fraud_reported_at"] == event.fraud_reported_at
+    return {**event.item, **labels}
+
+
 def test_the_analyzers_features_equal_the_offline_replays(
     app: Any, aws: dict[str, Any], lambda_context: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,7 +126,7 @@ def test_the_analyzers_features_equal_the_offline_replays(
     client = boto3.client("dynamodb", region_name="us-east-1")
     with aws["table"].batch_writer() as writer:
         for e in events:
-            writer.put_item(Item=e.item)
+            writer.put_item(Item=_as_stored(e) if e in labelled_before else e.item)
     updates = [count_transaction(COUNTERS_TABLE, f"terminal#{e.terminal}", transaction_day(e.item["timestamp"]))
                for e in events if e.item["timestamp"] // DAY < LAST_DAY]
     updates += [change_frauds(COUNTERS_TABLE, f"terminal#{e.terminal}", transaction_day(e.item["timestamp"]), 1)
@@ -132,7 +151,8 @@ def test_the_analyzers_features_equal_the_offline_replays(
     assert [r.txn.transaction_id for r in offline.rows] == [e.item["transaction_id"] for e in last_day]
     for row, features in zip(offline.rows, offline.features, strict=True):
         assert online[row.txn.transaction_id] == features, row.txn.transaction_id
-    # The comparison covers merchants with reported frauds, not only empty counters.
+    # The comparison covers customers and merchants with reported frauds, not only empty histories.
+    assert any(features[CUSTOMER_FRAUDS] > 0 for features in offline.features)
     assert any(features[i] > 0 for features in offline.features for i in MERCHANT_FEATURES
                if "fraud" in FEATURE_NAMES[i])
 
