@@ -38,7 +38,7 @@ def test_every_invariant_holds_after_load_and_faults(soak: SoakResult) -> None:
     failed = [f"{c.name}: {c.detail}" for c in soak.checks if c.passed is False]
     assert failed == []
     skipped = {c.name: c.detail for c in soak.checks if c.passed is None}
-    assert set(skipped) <= {"merchant counters exact"}
+    assert skipped == {}  # the merchant counters are fed by the analyzer's write-back, so checked too
 
 
 def test_every_fault_fired_in_its_window(soak: SoakResult) -> None:
