@@ -59,15 +59,21 @@ _DECISION_METRICS = {
 
 
 @cache
+def _dynamodb() -> Any:
+    # One client for both tables: each client costs its own endpoint and credential set-up at cold start.
+    return boto3.client("dynamodb")
+
+
+@cache
 def _store() -> TransactionStore:
     settings = load_settings()
-    return TransactionStore(boto3.client("dynamodb"), settings.table_name, settings.customer_index_name,
+    return TransactionStore(_dynamodb(), settings.table_name, settings.customer_index_name,
                             settings.merchant_counters_table_name)
 
 
 @cache
 def _merchants() -> MerchantCounterReader:
-    return MerchantCounterReader(boto3.client("dynamodb"), load_settings().merchant_counters_table_name)
+    return MerchantCounterReader(_dynamodb(), load_settings().merchant_counters_table_name)
 
 
 @cache

@@ -66,6 +66,7 @@ def app(aws: dict[str, Any]) -> Iterator[ModuleType]:
 
     def clear() -> None:
         load_settings.cache_clear()
+        module._dynamodb.cache_clear()
         module._store.cache_clear()
         module._merchants.cache_clear()
         module._queue.cache_clear()
