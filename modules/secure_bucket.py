@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cdktf import TerraformResource
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -69,7 +70,7 @@ class SecureBucket(Construct):
             bucket_prefix=props.bucket_prefix,
             force_destroy=props.force_destroy,
         )
-        S3BucketOwnershipControls(
+        self.ownership = S3BucketOwnershipControls(
             self, "ownership", bucket=self.bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}
         )
         self.versioning = S3BucketVersioningA(
@@ -113,6 +114,19 @@ class SecureBucket(Construct):
         self.policy = S3BucketPolicy(
             self, "policy", bucket=self.bucket.id, policy=tls_only.json, depends_on=[self.public_access_block]
         )
+
+    @property
+    def object_write_dependencies(self) -> list[TerraformResource]:
+        """What an object written by Terraform into this bucket waits for: versioning (an object
+        written before it has no version), ownership, default encryption, the public access block and the
+        TLS-only policy. Nothing is then ever written into a half-configured bucket, and what the
+        object reports back (version, bucket key) is the same on every apply."""
+        parts: list[TerraformResource] = [
+            self.ownership, self.versioning, self.encryption, self.public_access_block,
+        ]
+        if self.policy is not None:
+            parts.append(self.policy)
+        return parts
 
     @property
     def bucket_name(self) -> str:

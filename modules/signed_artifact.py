@@ -53,7 +53,8 @@ class SignedArtifactProps:
     code: PackagedCode
     """The reproducible zip."""
     bucket: ArtifactsBucket
-    """Artifacts bucket: versioned, so a job can name a version (uploads wait for its versioning)."""
+    """Artifacts bucket: versioned, so a job can name a version (uploads wait for its versioning,
+    encryption, public access block and policy)."""
     kms_key_arn: str
     """CMK the upload is encrypted with (the bucket's default key, stated so a plan shows it)."""
     signing_profile_name: str
@@ -84,8 +85,9 @@ class SignedArtifact(Construct):
             server_side_encryption="aws:kms",
             kms_key_id=props.kms_key_arn,
             bucket_key_enabled=True,
-            # Without versioning on, the upload has no version for the signing job to name.
-            depends_on=[props.bucket.secure.versioning],
+            # Without versioning on, the upload has no version for the signing job to name; the
+            # other settings are waited for so nothing lands in a half-configured bucket.
+            depends_on=props.bucket.secure.object_write_dependencies,
         )
         self.job = SignerSigningJob(
             self,

@@ -16,6 +16,10 @@ Nothing here applies to dev, staging or prod: only the `local` environment's sta
   of being read from the account stack's SSM parameter: locally the account and pipeline stacks are
   applied at the same time, so the read could come before the parameter exists, and there is no
   configuration that would check the profile anyway.
+- moto 5 completes a multipart upload (the layer's zip is large enough to go in parts) without the
+  bucket-key setting its CreateMultipartUpload carried, taking the bucket's default instead. Uploads
+  wait for the bucket's default encryption in every environment
+  (SecureBucket.object_write_dependencies), so the default is always there to take.
 - The DLQ goes without its redrive allow policy (only the fraud queue may redrive into it):
   moto 5 does not know the RedriveAllowPolicy queue attribute, and the provider waits until
   it reads the policy back.

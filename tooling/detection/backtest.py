@@ -11,8 +11,9 @@
    evaluator, rule floor and all) and writes `transaction_id,score` (score 0-100, unrounded).
 5. Prints AUC ROC, average precision and card precision@100 next to baselines computed on the same
    rows in the same run: amount alone, the hand-weighted rules alone, a logistic regression on the same
-   features, and the perfect ranking's card precision@100 (the ceiling of that data); writes ROC and
-   precision-recall curves as PNG next to the scores file.
+   features, and the perfect ranking's card precision@100 (the ceiling of that data); on the simulator's
+   data also the perfect ranking of the frauds labels could reveal (tooling.detection.reachable); writes
+   ROC and precision-recall curves as PNG next to the scores file.
 """
 
 from __future__ import annotations
@@ -39,10 +40,14 @@ from tooling.detection.export import export_model
 from tooling.detection.metrics import average_precision, card_precision_at_k, roc_auc
 from tooling.detection.periods import DAY, Period, parse_period
 from tooling.detection.plots import write_curves
+from tooling.detection.reachable import reachable_scores, read_scenarios, unforeseeable
 from tooling.detection.replay import FeatureTable, replay
 from tooling.detection.train import SEED, train_booster
 
 TOP_K = 100
+MODEL = "gradient-boosted trees (this model)"
+PERFECT = "perfect ranking (ceiling)"
+REACHABLE = "perfect on foreseeable frauds (reachable)"
 
 
 @dataclass(frozen=True)
@@ -187,14 +192,19 @@ def run_backtest(
     known_before = known_compromised(rows, train_period.start)
     labels = [row.is_fraud for row in test.rows]
     rankings = {
-        "gradient-boosted trees (this model)": scores,
+        MODEL: scores,
         "logistic regression, same features": logistic_scores(train, test),
         "rules alone (hand weights)": [float(rule_score(hits)) for hits in test.hits],
         "amount alone": [float(row.txn.amount) for row in test.rows],
     }
     results = [evaluate_ranking(name, test, ranking, known_before) for name, ranking in rankings.items()]
-    results.append(evaluate_ranking("perfect ranking (ceiling)", test, [float(y) for y in labels], known_before,
+    results.append(evaluate_ranking(PERFECT, test, [float(y) for y in labels], known_before,
                                     ranks_transactions=False))
+    scenarios = read_scenarios(data)
+    if scenarios is not None:  # simulated data: what any model can reach, given when labels arrive
+        hidden = unforeseeable(rows, scenarios)
+        results.append(evaluate_ranking(REACHABLE, test, reachable_scores(test.rows, hidden), known_before,
+                                        ranks_transactions=False))
     roc_png, pr_png = out.with_suffix(".roc.png"), out.with_suffix(".pr.png")
     if any(labels) and not all(labels):  # a curve needs both classes
         write_curves(labels, rankings, roc_png, pr_png, f"test {test_period}")

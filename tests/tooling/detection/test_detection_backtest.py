@@ -37,11 +37,27 @@ def test_scores_every_test_transaction_and_prints_the_baselines(
 
 def test_the_model_beats_amount_alone_on_the_small_file(small_csv: Path, tmp_path: Path) -> None:
     result = backtest.run_backtest(small_csv, parse_period(TRAIN), parse_period(TEST), tmp_path / "s.csv")
-    by_name = {r.name.split(" ")[0]: r for r in result.results}
-    model, amount, perfect = by_name["gradient-boosted"], by_name["amount"], by_name["perfect"]
+    by_name = {r.name: r for r in result.results}
+    model, amount, perfect = by_name[backtest.MODEL], by_name["amount alone"], by_name[backtest.PERFECT]
+    reachable = by_name[backtest.REACHABLE]
     assert model.auc is not None and amount.auc is not None
     assert model.auc > amount.auc
     assert perfect.card_precision >= model.card_precision
+    # The simulator's file tells which frauds were foreseeable; the reachable ceiling is never above the plain one.
+    assert 0 < reachable.card_precision <= perfect.card_precision
+
+
+def test_without_the_simulators_scenarios_only_the_plain_ceiling_is_shown(small_csv: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "plain.csv"
+    with small_csv.open(newline="") as source, plain.open("w", newline="") as target:
+        reader = csv.DictReader(source)
+        columns = [c for c in reader.fieldnames or [] if c != "fraud_scenario"]
+        writer = csv.DictWriter(target, columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(reader)
+    result = backtest.run_backtest(plain, parse_period(TRAIN), parse_period(TEST), tmp_path / "s.csv")
+    names = [r.name for r in result.results]
+    assert backtest.PERFECT in names and backtest.REACHABLE not in names
 
 
 def test_bad_rows_stop_the_backtest_with_their_line_numbers(
