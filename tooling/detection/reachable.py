@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tooling.detection.dataset import LabelledTransaction
+from tooling.detection.periods import DAY
+from tooling.detection.simulate import TERMINAL_DAYS
 
 SCENARIO_COLUMN = "fraud_scenario"
 """Extra column written by the simulator: 0 legitimate, 1..3 the fraud scenario."""
@@ -37,21 +39,24 @@ def read_scenarios(path: Path) -> dict[str, int] | None:
 
 
 def unforeseeable(rows: Sequence[LabelledTransaction], scenarios: dict[str, int]) -> set[str]:
-    """Ids of the compromised-terminal frauds made before any fraud label at their terminal was visible.
+    """Ids of the compromised-terminal frauds made before any label of the same compromise was visible.
 
-    `rows` in time order (as read_dataset returns them); a label is visible from its `label_time` on.
+    A compromise lasts TERMINAL_DAYS: an earlier compromised-terminal fraud at the same terminal within
+    that span belongs to it, and its label, once visible (`label_time`), reveals the terminal. Frauds of
+    other kinds, or of an earlier compromise, say nothing about a new one (the simulator draws
+    compromised terminals independently of their past). `rows` in time order, as read_dataset gives them.
     """
-    first_visible: dict[str, int] = {}  # terminal -> earliest label_time of its frauds so far
+    episode: dict[str, list[LabelledTransaction]] = {}  # terminal -> its recent compromised-terminal frauds
     hidden: set[str] = set()
     for row in rows:
-        if not row.is_fraud:
+        tid = row.txn.transaction_id
+        if not row.is_fraud or scenarios.get(tid) != COMPROMISED_TERMINAL:
             continue
-        terminal = row.merchant_id
-        visible_since = first_visible.get(terminal)
-        seen = visible_since is not None and visible_since < row.txn.timestamp
-        if scenarios.get(row.txn.transaction_id) == COMPROMISED_TERMINAL and not seen:
-            hidden.add(row.txn.transaction_id)
-        first_visible[terminal] = min(visible_since, row.label_time) if visible_since is not None else row.label_time
+        now = row.txn.timestamp
+        recent = [f for f in episode.get(row.merchant_id, []) if now - f.txn.timestamp < TERMINAL_DAYS * DAY]
+        if not any(f.label_time < now for f in recent):
+            hidden.add(tid)
+        episode[row.merchant_id] = [*recent, row]
     return hidden
 
 

@@ -33,9 +33,15 @@ def test_a_terminals_frauds_are_hidden_until_its_first_label_arrives() -> None:
 
 
 def test_only_compromised_terminal_frauds_can_be_hidden() -> None:
-    rows = [_row("a", "T", 0, True), _row("b", "T", 1, True), _row("c", "T", 2, True)]
-    # Scenario 1 (amount) and 3 (the customer's spending) show in the transaction itself.
+    rows = [_row("a", "T", 0, True), _row("b", "T", 1, True), _row("c", "T", 9, True)]
+    # Scenario 1 (amount) and 3 (the customer's spending) show in the transaction itself; their labels
+    # say nothing about the terminal being compromised.
     assert unforeseeable(rows, {"a": 1, "b": 3, "c": 2}) == {"c"}
+
+
+def test_an_earlier_compromise_says_nothing_about_a_new_one() -> None:
+    rows = [_row("old", "T", 0, True), _row("new", "T", 60, True), _row("next", "T", 61, True)]
+    assert unforeseeable(rows, {"old": 2, "new": 2, "next": 2}) == {"old", "new", "next"}
 
 
 def test_an_early_label_makes_the_terminal_visible_from_then_on() -> None:
