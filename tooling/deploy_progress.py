@@ -37,6 +37,10 @@ class StackProgress:
     """Resources the plan changes (planned_change events that are not no-ops or data source reads)."""
     done: int = 0
     """Resources whose change completed (data sources read during the apply are not counted)."""
+    planned_addresses: set[str] = field(default_factory=set)
+    """Addresses of the planned changes."""
+    completed: set[str] = field(default_factory=set)
+    """Addresses whose change completed."""
     in_flight: dict[str, tuple[str, float]] = field(default_factory=dict)
     """Address -> (action, seconds elapsed at the last event) of the resources being changed now."""
     errors: list[str] = field(default_factory=list)
@@ -72,6 +76,7 @@ class StackProgress:
             change = message.get("change") or {}
             if change.get("action") not in (None, "noop", "read"):
                 self.planned += 1
+                self.planned_addresses.add(str((change.get("resource") or {}).get("addr", "")))
         elif kind == "apply_start":
             self.phase = "applying"
             self.in_flight[address] = (str(hook.get("action", "")), 0.0)
@@ -79,6 +84,7 @@ class StackProgress:
             self.in_flight[address] = (str(hook.get("action", "")), float(hook.get("elapsed_seconds", 0)))
         elif kind == "apply_complete":
             self.in_flight.pop(address, None)
+            self.completed.add(address)
             self.done += 1
         elif kind == "apply_errored":
             self.in_flight.pop(address, None)

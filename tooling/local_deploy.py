@@ -2,10 +2,14 @@
 
 Order matters: the state bucket is created first (its own state stays in a local file), then the
 account, network and pipeline stacks, which keep their state in that bucket inside the emulator.
-Those three are applied at the same time, as `cdktf deploy` does, except where the synthesized
-manifest records a dependency: the pipeline stack reads the network's ids from the network's state,
-so its apply starts once the network's is done (its `terraform init` does not wait), and a destroy
-goes the other way (the network's destroy starts once the pipeline's is done).
+They start (`terraform init` included) as soon as the bucket can hold state: the bucket, its
+versioning, encryption and access settings are in place (`state_backend_ready`), while the state stack
+still waits on its lifecycle rules (the provider reads those back until it has seen them 10 times,
+5 s apart, whatever the backend: 55 s that no state write needs). Those three are applied at the same
+time, as `cdktf deploy` does, except where the synthesized manifest records a dependency: the pipeline
+stack reads the network's ids from the network's state, so its apply starts once the network's is done
+(its `terraform init` does not wait), and a destroy goes the other way (the network's destroy starts
+once the pipeline's is done).
 
 Each synthesized stack is applied with `terraform init` and `terraform apply -json` in its own
 directory (the backend and plan `cdktf deploy` would use): `cdktf deploy` does not pass Terraform's
@@ -21,7 +25,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -37,8 +41,29 @@ REMOTE_STATE_STACKS = (LOCAL_ACCOUNT_STACK, NETWORK_STACK, PIPELINE_STACK)
 """The stacks whose state lives in the emulator's state bucket (every local stack but the bucket's own)."""
 
 
-Prerequisite = tuple[StackProgress, threading.Event]
-"""A stack that must be done first: its progress, and the event set when it finished (either way)."""
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """A stack another one waits for."""
+
+    progress: StackProgress
+    """Its progress (its phase says whether it failed)."""
+    ready: threading.Event
+    """Set when it finished (either way), or earlier once its `ready_when` condition held."""
+    before_init: bool = False
+    """Wait before `terraform init` (the stack holds the waiting one's backend), not only before apply."""
+
+
+BACKEND_UNNEEDED_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration"})
+"""Resources of the state stack no state read or write needs (lifecycle rules act days later)."""
+
+
+def state_backend_ready(progress: StackProgress) -> bool:
+    """Whether the state stack's apply has put in place everything but BACKEND_UNNEEDED_TYPES."""
+    if progress.phase != "applying":
+        return False
+    pending = progress.planned_addresses - progress.completed
+    return all(address.split(".", 1)[0] in BACKEND_UNNEEDED_TYPES for address in pending)
 
 
 class DeployError(RuntimeError):
@@ -93,6 +118,12 @@ class LocalToolchain:
         return self.outdir / "stacks" / stack
 
     def _run(self, step: str, args: Sequence[str], *, cwd: Path | None = None, ok: Sequence[int] = (0,)) -> str:
+        return self._exec(step, args, cwd=cwd, ok=ok)[0]
+
+    def _exec(
+        self, step: str, args: Sequence[str], *, cwd: Path | None = None, ok: Sequence[int] = (0,)
+    ) -> tuple[str, int]:
+        """Run one command (its output kept in `<step>.log`); output and exit code, or DeployError."""
         started = time.monotonic()
         result = subprocess.run(  # noqa: S603 - fixed argv
             list(args), cwd=cwd or REPO_ROOT, env=self.env, capture_output=True, text=True, check=False
@@ -103,8 +134,7 @@ class LocalToolchain:
         if result.returncode not in ok:
             tail = "\n".join(output.splitlines()[-40:])
             raise DeployError(f"{step} failed ({' '.join(args)} -> exit {result.returncode}):\n{tail}")
-        self.last_returncode = result.returncode
-        return output
+        return output, result.returncode
 
     def _cdktf(self, step: str, *args: str) -> str:
         return self._run(step, ["npx", "--no-install", "cdktf", *args, "--output", str(self.outdir)])
@@ -120,9 +150,13 @@ class LocalToolchain:
 
     def deploy(self) -> None:
         """State bucket first, then the account, network and pipeline stacks (the pipeline after the network)."""
-        self._apply_stacks("deploy-state", [LOCAL_STATE_STACK])
+        dependencies = self.dependencies()
         try:
-            self._apply_stacks("deploy-stacks", list(REMOTE_STATE_STACKS), after=self.dependencies())
+            self._apply_stacks(
+                "deploy-stacks", [LOCAL_STATE_STACK, *REMOTE_STATE_STACKS],
+                after={stack: [*dependencies.get(stack, []), LOCAL_STATE_STACK] for stack in REMOTE_STATE_STACKS},
+                ready_when={LOCAL_STATE_STACK: state_backend_ready},
+            )
         except DeployError as exc:
             race = next((error for error in EMULATOR_REQUEST_RACES if error in str(exc)), None)
             if race is None:
@@ -130,7 +164,7 @@ class LocalToolchain:
             if self.progress_out is not None:
                 print(f"The emulator answered a request twice ({race}); applying once more.", file=self.progress_out)
             self.emulator_retries.append(race)
-            self._apply_stacks("deploy-stacks", list(REMOTE_STATE_STACKS), after=self.dependencies())
+            self._apply_stacks("deploy-stacks", list(REMOTE_STATE_STACKS), after=dependencies)
 
     def _board(self) -> ProgressBoard:
         out = self.progress_out or io.StringIO()
@@ -139,18 +173,22 @@ class LocalToolchain:
     def _apply_stacks(
         self, step: str, stacks: Sequence[str], *, destroy: bool = False,
         after: Mapping[str, Sequence[str]] | None = None,
+        ready_when: Mapping[str, Callable[[StackProgress], bool]] | None = None,
     ) -> None:
         """Init and apply (or destroy) `stacks` in parallel, each once the stacks `after` names for it are
-        done, drawing progress; raise with every error."""
+        done (or, for a stack in `ready_when`, once its condition holds: then the waiting stack's init
+        waits for it too), drawing progress; raise with every error."""
         started = time.monotonic()
         board = self._board()
         progress = {stack: board.add(StackProgress(stack, operation="destroy" if destroy else "apply"))
                     for stack in stacks}
-        finished = {stack: threading.Event() for stack in stacks}
+        ready = {stack: threading.Event() for stack in stacks}
+        conditions = ready_when or {}
         workers = [
             threading.Thread(target=self._apply_one, daemon=True, args=(
-                p, board, destroy, finished[p.stack],
-                [(progress[s], finished[s]) for s in (after or {}).get(p.stack, ()) if s in progress]))
+                p, board, destroy, ready[p.stack], conditions.get(p.stack),
+                [Prerequisite(progress[s], ready[s], before_init=s in conditions)
+                 for s in (after or {}).get(p.stack, ()) if s in progress]))
             for p in progress.values()
         ]
         for worker in workers:
@@ -165,24 +203,42 @@ class LocalToolchain:
             raise DeployError("\n\n".join(_failure_text(p) for p in failed))
 
     def _apply_one(
-        self, progress: StackProgress, board: ProgressBoard, destroy: bool, finished: threading.Event,
-        prerequisites: Sequence[Prerequisite],
+        self, progress: StackProgress, board: ProgressBoard, destroy: bool, ready: threading.Event,
+        ready_when: Callable[[StackProgress], bool] | None, prerequisites: Sequence[Prerequisite],
     ) -> None:
         stack_dir = self.stack_dir(progress.stack)
         log_path = self.log_dir / f"{'destroy' if destroy else 'apply'}-{progress.stack}.log"
         try:
-            self._init_and_apply(progress, stack_dir, log_path, destroy, prerequisites)
+            self._init_and_apply(progress, stack_dir, log_path, destroy, prerequisites, ready, ready_when)
         except OSError as exc:  # terraform missing, directory gone: the failure names it
             progress.other_output.append(f"{type(exc).__name__}: {exc}")
             progress.finish(ok=False)
         finally:
             board.finished(progress)
-            finished.set()
+            ready.set()
+
+    @staticmethod
+    def _wait_for(progress: StackProgress, prerequisites: Sequence[Prerequisite]) -> bool:
+        """Wait for each prerequisite; False (the stack marked failed) when one of them failed."""
+        for prerequisite in prerequisites:
+            progress.phase = f"waiting for {prerequisite.progress.stack}"
+            prerequisite.ready.wait()
+            progress.phase = "initializing"  # until Terraform's first event
+            if prerequisite.progress.phase not in ("done", "applying"):  # applying: ready before done
+                progress.other_output.append(
+                    f"not started: {prerequisite.progress.stack} did not {prerequisite.progress.operation}"
+                )
+                progress.finish(ok=False)
+                return False
+        return True
 
     def _init_and_apply(
         self, progress: StackProgress, stack_dir: Path, log_path: Path, destroy: bool,
-        prerequisites: Sequence[Prerequisite],
+        prerequisites: Sequence[Prerequisite], ready: threading.Event,
+        ready_when: Callable[[StackProgress], bool] | None,
     ) -> None:
+        if not self._wait_for(progress, [p for p in prerequisites if p.before_init]):
+            return
         init = subprocess.run(
             ["terraform", "init", "-input=false", "-no-color"],  # noqa: S607
             cwd=stack_dir, env=self.env, capture_output=True, text=True, check=False,
@@ -191,14 +247,8 @@ class LocalToolchain:
             progress.other_output.extend((init.stdout + init.stderr).splitlines())
             progress.finish(ok=False)
             return
-        for prerequisite, prerequisite_finished in prerequisites:
-            progress.phase = f"waiting for {prerequisite.stack}"
-            prerequisite_finished.wait()
-            progress.phase = "initializing"  # until Terraform's first event
-            if prerequisite.phase != "done":
-                progress.other_output.append(f"not started: {prerequisite.stack} did not {prerequisite.operation}")
-                progress.finish(ok=False)
-                return
+        if not self._wait_for(progress, [p for p in prerequisites if not p.before_init]):
+            return
         args = ["terraform", "apply", "-json", "-auto-approve", "-input=false", *(["-destroy"] if destroy else [])]
         with log_path.open("w") as log, subprocess.Popen(  # noqa: S603 - fixed argv
             args, cwd=stack_dir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -207,17 +257,20 @@ class LocalToolchain:
             for line in process.stdout:
                 log.write(line)
                 progress.feed(line)
+                if ready_when is not None and not ready.is_set() and ready_when(progress):
+                    ready.set()
         progress.finish(ok=process.returncode == 0)
 
     def plan_changes(self, stack: str) -> str | None:
-        """None when a fresh plan of `stack` is empty; else the plan text (exit code 2)."""
-        output = self._run(
+        """None when a fresh plan of `stack` is empty; else the plan text (exit code 2). Safe to call for
+        several stacks at the same time."""
+        output, returncode = self._exec(
             f"plan-{stack}",
             ["terraform", "plan", "-detailed-exitcode", "-no-color", "-input=false"],
             cwd=self.stack_dir(stack),
             ok=(0, 2),
         )
-        return None if self.last_returncode == 0 else output
+        return None if returncode == 0 else output
 
     def outputs(self, stack: str = PIPELINE_STACK) -> dict[str, str]:
         """Terraform outputs of a deployed stack."""

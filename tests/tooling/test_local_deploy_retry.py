@@ -1,14 +1,17 @@
-"""A local deploy applies once more only when the emulator, not the stacks, made the apply fail."""
+"""A local deploy applies once more only when the emulator, not the stacks, made the apply fail; the
+remote-state stacks start once the state bucket can hold state."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
-from tooling.local_deploy import EMULATOR_REQUEST_RACES, DeployError, LocalToolchain
+from tooling.deploy_progress import StackProgress
+from tooling.local_deploy import EMULATOR_REQUEST_RACES, DeployError, LocalToolchain, state_backend_ready
 
 
 class _ScriptedApplies(LocalToolchain):
@@ -23,9 +26,10 @@ class _ScriptedApplies(LocalToolchain):
         return {}
 
     def _apply_stacks(self, step: str, stacks: Sequence[str], *, destroy: bool = False,
-                      after: Mapping[str, Sequence[str]] | None = None) -> None:
-        self.applies.append(step)
-        if step == "deploy-stacks" and self.failures:
+                      after: Mapping[str, Sequence[str]] | None = None,
+                      ready_when: Mapping[str, Callable[[StackProgress], bool]] | None = None) -> None:
+        self.applies.append(f"{step}: {len(stacks)} stacks")
+        if self.failures:
             failure = self.failures.pop(0)
             if failure is not None:
                 raise DeployError(f"apply of fraud-detection-local failed:\nError: ... api error {failure}: ...")
@@ -35,7 +39,7 @@ class _ScriptedApplies(LocalToolchain):
 def test_an_emulator_race_is_applied_once_more_and_reported(tmp_path: Path, race: str) -> None:
     toolchain = _ScriptedApplies(tmp_path, [race, None])
     toolchain.deploy()
-    assert toolchain.applies == ["deploy-state", "deploy-stacks", "deploy-stacks"]
+    assert toolchain.applies == ["deploy-stacks: 4 stacks", "deploy-stacks: 3 stacks"]
     assert toolchain.emulator_retries == [race]
     assert race in toolchain.progress_out.getvalue()  # type: ignore[union-attr]
 
@@ -44,7 +48,7 @@ def test_an_error_of_the_stacks_is_raised_without_a_second_apply(tmp_path: Path)
     toolchain = _ScriptedApplies(tmp_path, ["InvalidParameterValue"])
     with pytest.raises(DeployError, match="InvalidParameterValue"):
         toolchain.deploy()
-    assert toolchain.applies == ["deploy-state", "deploy-stacks"]
+    assert toolchain.applies == ["deploy-stacks: 4 stacks"]
 
 
 def test_a_race_that_comes_back_is_raised_after_the_second_apply(tmp_path: Path) -> None:
@@ -52,4 +56,25 @@ def test_a_race_that_comes_back_is_raised_after_the_second_apply(tmp_path: Path)
     toolchain = _ScriptedApplies(tmp_path, [race, race])
     with pytest.raises(DeployError, match=race):
         toolchain.deploy()
-    assert toolchain.applies == ["deploy-state", "deploy-stacks", "deploy-stacks"]
+    assert toolchain.applies == ["deploy-stacks: 4 stacks", "deploy-stacks: 3 stacks"]
+
+
+def _event(kind: str, address: str) -> str:
+    if kind == "planned_change":
+        return json.dumps({"type": kind, "change": {"resource": {"addr": address}, "action": "create"}})
+    return json.dumps({"type": kind, "hook": {"resource": {"addr": address}, "action": "create"}})
+
+
+def test_the_state_backend_is_ready_before_the_lifecycle_rules_are() -> None:
+    bucket, versioning, lifecycle = ("aws_s3_bucket.state_bucket", "aws_s3_bucket_versioning.state_versioning",
+                                     "aws_s3_bucket_lifecycle_configuration.state_lifecycle")
+    progress = StackProgress("fraud-detection-state-local")
+    for address in (bucket, versioning, lifecycle):
+        progress.feed(_event("planned_change", address))
+    assert not state_backend_ready(progress)  # planned, nothing applied yet
+    for address in (bucket, versioning, lifecycle):
+        progress.feed(_event("apply_start", address))
+    progress.feed(_event("apply_complete", bucket))
+    assert not state_backend_ready(progress)  # versioning still in flight
+    progress.feed(_event("apply_complete", versioning))
+    assert state_backend_ready(progress)  # only the lifecycle rules left: state can be written
