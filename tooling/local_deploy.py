@@ -41,7 +41,6 @@ REMOTE_STATE_STACKS = (LOCAL_ACCOUNT_STACK, NETWORK_STACK, PIPELINE_STACK)
 """The stacks whose state lives in the emulator's state bucket (every local stack but the bucket's own)."""
 
 
-
 @dataclass(frozen=True)
 class Prerequisite:
     """A stack another one waits for."""
