@@ -45,8 +45,9 @@ MALFORMED_STREAM_RECORD = "malformed_stream_record"
 KINDS = (REJECT_PUBLISH, THROTTLE_SCORE_WRITE, KILL_MID_BATCH, TIMEOUT, MALFORMED_STREAM_RECORD)
 
 SCORE_WRITE_OPERATIONS = ("UpdateItem", "TransactWriteItems")
-"""The analyzer's score write-back: an UpdateItem today, a TransactWriteItems (score and merchant
-counter in one) when it carries counters; both are hooked."""
+"""The analyzer's score write-back is one TransactWriteItems (score and merchant counter together);
+a plain UpdateItem setting `scored_at` is throttled too, so the fault still fires for a write-back
+without counters."""
 _THROTTLE_CODES = {"UpdateItem": "ProvisionedThroughputExceededException",
                    "TransactWriteItems": "ThrottlingException"}
 
